@@ -1,0 +1,51 @@
+# PipelineOps: the two commands a new user runs are `make demo` and `make test`.
+# Every target installs what it needs from the pinned files in requirements/ first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Extra pinned sets (e.g. Terraform tooling) installed into the same env when present.
+EXTRA_REQS := $(filter-out requirements/runtime.txt requirements/dev.txt requirements/checkov.txt,$(wildcard requirements/*.txt))
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: help venv demo test lint unit e2e bench clean
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+$(STAMP): requirements/*.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt $(addprefix -r ,$(EXTRA_REQS))
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(CHECKOV_STAMP): requirements/checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
+	@touch $@
+
+venv: $(STAMP) $(if $(wildcard requirements/checkov.txt),$(CHECKOV_STAMP)) ## create .venv from the pinned requirements
+
+demo: $(STAMP) ## run the whole pipeline (PR CI, blue/green deploy, rollback) on the local engine
+	$(VENV)/bin/pipelineops demo
+
+lint: venv ## ruff, mypy, workflow/action linters
+	$(VENV)/bin/ruff check src tests scripts bench
+	$(VENV)/bin/ruff format --check src tests scripts bench
+	$(VENV)/bin/mypy
+	$(PY) scripts/lint_workflows.py
+
+test: venv lint ## lint, then the whole test suite
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
+
+unit: venv ## the fast tests only
+	$(PY) -m pytest -q -m "not e2e"
+
+bench: venv ## benchmarks; results to bench/results/
+	$(PY) -m bench
+
+clean: ## remove the envs and local warehouses
+	rm -rf $(VENV) $(CHECKOV_VENV) .pipelineops dbt/target dbt/logs

@@ -1,0 +1,55 @@
+"""The three kinds of failure and their exit codes (STYLE.md §4).
+
+``CheckFailed`` → 1: a gate did its job. ``UserError`` → 2: bad input, config, grants or secrets.
+Anything else → 3: a bug or an outage. Ctrl-C → 130. Only ``cli.py`` turns these into an exit.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_USER_ERROR = 2
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+RUNBOOK_BASE = "runbooks/"
+
+
+class PipelineOpsError(Exception):
+    """A failure we understand: it says what failed, why, the fix, and where to read more."""
+
+    exit_code = EXIT_UNEXPECTED
+
+    def __init__(self, what: str, *, why: str = "", fix: str = "", runbook: str = "") -> None:
+        super().__init__(what)
+        self.what = what
+        self.why = why
+        self.fix = fix
+        self.runbook = runbook
+
+    def render(self) -> str:
+        """One line of cause, then the why, the fix and the runbook, each on its own line when set."""
+        lines = [self.what]
+        if self.why:
+            lines.append(f"  why: {self.why}")
+        if self.fix:
+            lines.append(f"  fix: {self.fix}")
+        if self.runbook:
+            lines.append(f"  runbook: {RUNBOOK_BASE}{self.runbook}")
+        return "\n".join(lines)
+
+
+class CheckFailed(PipelineOpsError):
+    """A gate stopped the pipeline on purpose: failing tests, a parity mismatch, a precondition not met."""
+
+    exit_code = EXIT_CHECK_FAILED
+
+
+class UserError(PipelineOpsError):
+    """Bad input, configuration, credentials or grants: the user can fix it."""
+
+    exit_code = EXIT_USER_ERROR
+
+
+class WarehouseBusy(UserError):
+    """Another process holds the local warehouse, or another deploy holds the deploy lock."""
