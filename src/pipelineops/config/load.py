@@ -1,0 +1,192 @@
+"""Read and strictly validate ``pipelineops.yml``.
+
+Every error names the field, the bad value and the fix, in one line plus a fix, and nothing touches a
+warehouse before the file is valid. The JSON Schema (``schema.json``) is the single source of the rules;
+it ships with the package so editors can complete the file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+import jsonschema
+import yaml
+
+from pipelineops.config.model import (
+    ENV_NAMES,
+    ChecksConfig,
+    Config,
+    EnvironmentConfig,
+    EnvName,
+    SnowflakeConnection,
+)
+from pipelineops.errors import UserError
+
+log = logging.getLogger(__name__)
+RUNBOOK = "configuration.md"
+
+
+def schema() -> dict[str, Any]:
+    text = resources.files("pipelineops.config").joinpath("schema.json").read_text(encoding="utf-8")
+    return cast(dict[str, Any], json.loads(text))
+
+
+def load_config(path: Path) -> Config:
+    """Read ``path`` and return the validated config, or raise ``UserError``."""
+    if not path.is_file():
+        raise UserError(
+            f"configuration file {path} not found",
+            fix="create pipelineops.yml at the repository root (see README: Adopting PipelineOps) "
+            "or pass --config PATH",
+            runbook=RUNBOOK,
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UserError(
+            f"{path.name} is not valid YAML{where}",
+            why=str(getattr(exc, "problem", exc)),
+            fix="fix the YAML syntax (indentation, a missing colon or an unclosed quote)",
+            runbook=RUNBOOK,
+        ) from exc
+    return parse_config(raw, path=path.resolve())
+
+
+def _where(error: jsonschema.ValidationError) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    return ".".join(parts) if parts else "(top level)"
+
+
+def _explain(error: jsonschema.ValidationError, path: Path) -> UserError:
+    where = _where(error)
+    value = json.dumps(error.instance, default=str)
+    if len(value) > 80:
+        value = value[:77] + "..."
+    validator = error.validator
+    fix = "see the schema: pipelineops/config/schema.json"
+    if validator == "additionalProperties":
+        allowed = sorted(cast(dict[str, Any], error.schema.get("properties", {})))
+        extra = sorted(set(cast(dict[str, Any], error.instance)) - set(allowed))
+        what = f"{path.name}: unknown key {extra[0]!r} in {where}" if extra else error.message
+        fix = f"remove or rename it; allowed keys here: {', '.join(allowed)}"
+    elif validator == "required":
+        what = f"{path.name}: {where} is missing a required key: {error.message.split(' ')[0]}"
+        fix = "add the key (see README: Adopting PipelineOps for a complete example)"
+    elif validator == "type":
+        what = f"{path.name}: {where} must be of type {error.validator_value}, got {value}"
+        fix = f"write {where} as a {error.validator_value}"
+    elif validator == "pattern":
+        what = f"{path.name}: {where} = {value} is not an allowed name"
+        desc = cast(str, error.schema.get("description", ""))
+        fix = desc or f"use a value matching {error.validator_value}"
+    elif validator in ("enum", "const"):
+        options = error.validator_value if validator == "enum" else [error.validator_value]
+        what = f"{path.name}: {where} = {value} is not one of {', '.join(map(str, options))}"
+        fix = f"use one of: {', '.join(map(str, options))}"
+    elif validator == "propertyNames":
+        what = f"{path.name}: environment name {value} is not allowed"
+        fix = "environments are named dev, staging or prod"
+    else:
+        what = f"{path.name}: {where}: {error.message}"
+    return UserError(what, fix=fix, runbook=RUNBOOK)
+
+
+def parse_config(raw: object, *, path: Path) -> Config:
+    """Validate an already-parsed YAML document and build the typed config."""
+    if raw is None:
+        raise UserError(f"{path.name} is empty", fix="start from the example in README: Adopting PipelineOps")
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(raw), key=lambda e: (len(e.absolute_path), str(e.absolute_path)))
+    if errors:
+        raise _explain(jsonschema.exceptions.best_match(errors) if len(errors) > 1 else errors[0], path)
+    data = cast(dict[str, Any], raw)
+    root = path.parent
+    dbt = cast(dict[str, Any], data.get("dbt", {}))
+    project_dir = (root / dbt.get("project_dir", "dbt")).resolve()
+    profiles_dir = (root / dbt.get("profiles_dir", dbt.get("project_dir", "dbt"))).resolve()
+    layout = cast(dict[str, Any], data.get("layout", {}))
+    envs: dict[EnvName, EnvironmentConfig] = {}
+    for name, env in cast(dict[str, dict[str, Any]], data["environments"]).items():
+        envs[cast(EnvName, name)] = _environment(cast(EnvName, name), env, root, path)
+    checks = cast(dict[str, Any], data.get("checks", {}))
+    delta = cast(dict[str, Any], checks.get("row_count_delta", {}))
+    warn_pct, fail_pct = float(delta.get("warn_pct", 10)), float(delta.get("fail_pct", 50))
+    if warn_pct > fail_pct:
+        raise UserError(
+            f"{path.name}: checks.row_count_delta.warn_pct ({warn_pct:g}) is above fail_pct ({fail_pct:g})",
+            fix="make warn_pct less than or equal to fail_pct",
+            runbook=RUNBOOK,
+        )
+    slim = cast(dict[str, Any], data.get("slim_ci", {}))
+    cleanup = cast(dict[str, Any], data.get("cleanup", {}))
+    rollback = cast(dict[str, Any], data.get("rollback", {}))
+    return Config(
+        path=path,
+        root=root,
+        project_dir=project_dir,
+        profiles_dir=profiles_dir,
+        consumer_schemas=tuple(s.upper() for s in layout.get("consumer_schemas", ["MARTS"])),
+        journal_schema=str(layout.get("journal_schema", "PIPELINEOPS")).upper(),
+        raw_schema=str(layout.get("raw_schema", "RAW")).upper(),
+        environments=envs,
+        checks=ChecksConfig(
+            dbt_tests=bool(checks.get("dbt_tests", True)),
+            row_count_warn_pct=warn_pct,
+            row_count_fail_pct=fail_pct,
+            non_empty=bool(checks.get("non_empty", True)),
+            contract=bool(checks.get("contract", True)),
+            freshness=bool(checks.get("freshness", False)),
+        ),
+        favor_state=bool(slim.get("favor_state", True)),
+        clone_incremental_parents=bool(slim.get("clone_incremental_parents", True)),
+        cleanup_max_age_hours=int(cleanup.get("max_age_hours", 168)),
+        require_reason_in=tuple(rollback.get("require_reason_in", ["prod"])),
+        keep_aside_hours=int(rollback.get("keep_aside_hours", 72)),
+    )
+
+
+def _environment(name: EnvName, env: dict[str, Any], root: Path, path: Path) -> EnvironmentConfig:
+    assert name in ENV_NAMES
+    engine = env["engine"]
+    sf = env.get("snowflake")
+    if engine == "snowflake" and sf is None:
+        raise UserError(
+            f"{path.name}: environments.{name} uses engine snowflake but has no `snowflake:` block",
+            fix=f"add environments.{name}.snowflake with account, user, role and warehouse",
+            runbook=RUNBOOK,
+        )
+    if engine == "duckdb" and sf is not None:
+        raise UserError(
+            f"{path.name}: environments.{name} uses engine duckdb but has a `snowflake:` block",
+            fix="set engine: snowflake, or remove the snowflake block",
+            runbook=RUNBOOK,
+        )
+    if engine == "snowflake" and "local_dir" in env:
+        raise UserError(
+            f"{path.name}: environments.{name}.local_dir is only for engine duckdb",
+            fix="remove local_dir",
+            runbook=RUNBOOK,
+        )
+    if engine == "snowflake" and "database" not in env:
+        raise UserError(
+            f"{path.name}: environments.{name} uses engine snowflake but sets no database",
+            fix=f"add environments.{name}.database, e.g. ANALYTICS",
+            runbook=RUNBOOK,
+        )
+    local_dir = None
+    if engine == "duckdb":
+        local_dir = (root / env.get("local_dir", f".pipelineops/warehouse/{name}")).resolve()
+    return EnvironmentConfig(
+        name=name,
+        engine=engine,
+        dbt_target=env["dbt_target"],
+        database=str(env.get("database", "lake" if engine == "duckdb" else "")),
+        local_dir=local_dir,
+        snowflake=SnowflakeConnection(**sf) if sf is not None else None,
+    )

@@ -1,0 +1,75 @@
+"""Typed, frozen view of ``pipelineops.yml``. Built only by ``config.load``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+EnvName = Literal["dev", "staging", "prod"]
+EngineName = Literal["duckdb", "snowflake"]
+ENV_NAMES: tuple[EnvName, ...] = ("dev", "staging", "prod")
+
+
+@dataclass(frozen=True)
+class SnowflakeConnection:
+    account: str
+    user: str
+    role: str
+    warehouse: str
+    auth: Literal["key-pair", "oidc"] = "key-pair"
+    host: str | None = None
+    port: int | None = None
+    protocol: Literal["https", "http"] = "https"
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    name: EnvName
+    engine: EngineName
+    dbt_target: str
+    database: str
+    local_dir: Path | None = None
+    snowflake: SnowflakeConnection | None = None
+
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    dbt_tests: bool = True
+    row_count_warn_pct: float = 10.0
+    row_count_fail_pct: float = 50.0
+    non_empty: bool = True
+    contract: bool = True
+    freshness: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    root: Path
+    project_dir: Path
+    profiles_dir: Path
+    consumer_schemas: tuple[str, ...]
+    journal_schema: str
+    raw_schema: str
+    environments: dict[EnvName, EnvironmentConfig]
+    checks: ChecksConfig
+    favor_state: bool = True
+    clone_incremental_parents: bool = True
+    cleanup_max_age_hours: int = 168
+    require_reason_in: tuple[EnvName, ...] = ("prod",)
+    keep_aside_hours: int = 72
+
+    def environment(self, name: str) -> EnvironmentConfig:
+        """The named environment; ``UserError`` naming the configured ones when absent."""
+        from pipelineops.errors import UserError
+
+        env = self.environments.get(name)  # type: ignore[call-overload]
+        if env is None:
+            known = ", ".join(sorted(self.environments)) or "none"
+            raise UserError(
+                f"environment {name!r} is not configured in {self.path.name} (configured: {known})",
+                fix=f"add it under `environments:`, e.g.\n  environments:\n    {name}:\n"
+                "      engine: duckdb\n      dbt_target: local_" + name,
+            )
+        return env

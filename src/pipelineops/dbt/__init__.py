@@ -1,0 +1,1 @@
+"""The dbt edge: run dbt as a subprocess and read its artifacts. The only modules that touch dbt."""

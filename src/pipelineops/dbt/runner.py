@@ -1,0 +1,118 @@
+"""Run dbt as a subprocess of the same Python environment, streaming its log lines.
+
+A subprocess (not the in-process ``dbtRunner``) keeps dbt's global state, logging and DuckDB instance out
+of ours, lets the local engine's single-process lock be released cleanly, and makes a killed deploy
+behave like a killed CI job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelineops.errors import UserError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DbtInvocation:
+    args: tuple[str, ...]
+    returncode: int
+    target_path: Path
+    output_tail: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def run_results(self) -> dict[str, object] | None:
+        path = self.target_path / "run_results.json"
+        if not path.is_file():
+            return None
+        data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+
+def dbt_executable() -> list[str]:
+    """dbt from the environment pipelineops runs in."""
+    here = Path(sys.executable).parent / "dbt"
+    if here.is_file():
+        return [str(here)]
+    found = shutil.which("dbt")
+    if found:
+        return [found]
+    raise UserError(
+        "dbt is not installed in this environment",
+        fix="install pipelineops with its pinned requirements: pip install -r requirements/runtime.txt",
+    )
+
+
+@dataclass(frozen=True)
+class DbtRunner:
+    project_dir: Path
+    profiles_dir: Path
+    target: str
+    env: Mapping[str, str]
+    target_path: Path
+    log_path: Path
+
+    def command(self, args: Sequence[str]) -> list[str]:
+        return [
+            *dbt_executable(),
+            *args,
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.profiles_dir),
+            "--target",
+            self.target,
+            "--target-path",
+            str(self.target_path),
+            "--log-path",
+            str(self.log_path),
+        ]
+
+    def run(self, args: Sequence[str], *, on_line: Callable[[str], None] | None = None) -> DbtInvocation:
+        """Run ``dbt <args>`` and return how it ended; dbt's own failures are not raised here."""
+        if not (self.project_dir / "dbt_project.yml").is_file():
+            raise UserError(
+                f"no dbt project at {self.project_dir} (dbt_project.yml missing)",
+                fix="set dbt.project_dir in pipelineops.yml to the folder holding dbt_project.yml",
+            )
+        self.target_path.mkdir(parents=True, exist_ok=True)
+        self.log_path.mkdir(parents=True, exist_ok=True)
+        cmd = self.command(args)
+        env = {**os.environ, **self.env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "NO_COLOR": "1"}
+        log.info("running: dbt %s", " ".join(args))
+        tail: list[str] = []
+        with subprocess.Popen(
+            cmd,
+            cwd=self.project_dir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                line = line.rstrip("\n")
+                tail.append(line)
+                del tail[:-200]
+                if on_line is not None:
+                    on_line(line)
+            returncode = proc.wait()
+        return DbtInvocation(tuple(args), returncode, self.target_path, tuple(tail))
+
+
+def vars_arg(values: Mapping[str, object]) -> str:
+    """dbt ``--vars`` as compact JSON (valid YAML), keys sorted so plans are stable."""
+    return json.dumps(dict(values), sort_keys=True, separators=(",", ":"))

@@ -1,0 +1,1 @@
+"""Pure planning: typed inputs → frozen Plans of ordered Steps with their SQL. No I/O, no clock."""

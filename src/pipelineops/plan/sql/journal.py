@@ -1,0 +1,181 @@
+"""SQL of the DEPLOY_STATE journal, the deploy lock and published manifests.
+
+Schema version 1. ``migrations`` returns idempotent DDL; every later version appends statements, never
+edits old ones. Values are passed as escaped literals: the journal is written with statements a person
+can read in ``--dry-run`` and paste into a worksheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from pipelineops.plan.sql.common import Dialect, ident, lit, schema_ref, ts_lit
+
+SCHEMA_VERSION = 1
+STATE = "DEPLOY_STATE"
+LOCK = "DEPLOY_LOCK"
+MANIFESTS = "DEPLOY_MANIFESTS"
+
+STATE_COLUMNS: tuple[str, ...] = (
+    "deploy_id",
+    "environment",
+    "kind",
+    "step",
+    "status",
+    "git_sha",
+    "actor",
+    "run_url",
+    "colour_from",
+    "colour_to",
+    "started_at",
+    "finished_at",
+    "elapsed_ms",
+    "manifest_digest",
+    "reason",
+    "detail",
+    "error",
+)
+_TIMESTAMPS = {"started_at", "finished_at"}
+
+
+def _ts_type(dialect: Dialect) -> str:
+    return "TIMESTAMPTZ" if dialect == "duckdb" else "TIMESTAMP_TZ"
+
+
+def table(database: str, schema: str, name: str, dialect: Dialect) -> str:
+    return f"{schema_ref(database, schema, dialect)}.{ident(name, dialect)}"
+
+
+def migrations(database: str, schema: str, dialect: Dialect) -> tuple[str, ...]:
+    ts = _ts_type(dialect)
+    text = "VARCHAR"
+    cols = ", ".join(
+        f"{c} {ts if c in _TIMESTAMPS else ('BIGINT' if c == 'elapsed_ms' else text)}" for c in STATE_COLUMNS
+    )
+    return (
+        f"CREATE SCHEMA IF NOT EXISTS {schema_ref(database, schema, dialect)}",
+        f"CREATE TABLE IF NOT EXISTS {table(database, schema, STATE, dialect)} ({cols})",
+        f"CREATE TABLE IF NOT EXISTS {table(database, schema, LOCK, dialect)} "
+        f"(environment {text}, deploy_id {text}, holder {text}, run_url {text}, acquired_at {ts})",
+        f"CREATE TABLE IF NOT EXISTS {table(database, schema, MANIFESTS, dialect)} "
+        f"(environment {text}, deploy_id {text}, colour {text}, digest {text}, published_at {ts}, "
+        f"manifest {text})",
+    )
+
+
+def _value(column: str, value: object, dialect: Dialect) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, datetime):
+        return ts_lit(value, dialect)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    return lit(str(value), dialect)
+
+
+def insert_state(database: str, schema: str, row: Mapping[str, object], dialect: Dialect) -> str:
+    unknown = set(row) - set(STATE_COLUMNS)
+    if unknown:
+        raise ValueError(f"unknown DEPLOY_STATE columns: {sorted(unknown)}")
+    cols = [c for c in STATE_COLUMNS if c in row]
+    values = ", ".join(_value(c, row[c], dialect) for c in cols)
+    return f"INSERT INTO {table(database, schema, STATE, dialect)} ({', '.join(cols)}) VALUES ({values})"
+
+
+def select_state(database: str, schema: str, environment: str, dialect: Dialect, *, limit: int = 500) -> str:
+    return (
+        f"SELECT {', '.join(STATE_COLUMNS)} FROM {table(database, schema, STATE, dialect)} "
+        f"WHERE environment = {lit(environment, dialect)} "
+        f"ORDER BY coalesce(finished_at, started_at), started_at LIMIT {int(limit)}"
+    )
+
+
+# --- lock: one row per environment, taken by compare-and-set ---------------------------------------
+
+
+def ensure_lock_row(database: str, schema: str, environment: str, dialect: Dialect) -> str:
+    t = table(database, schema, LOCK, dialect)
+    env = lit(environment, dialect)
+    return (
+        f"INSERT INTO {t} (environment, deploy_id, holder, run_url, acquired_at) "
+        f"SELECT {env}, NULL, NULL, NULL, NULL WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {t} WHERE environment = {env})"
+    )
+
+
+def take_lock(
+    database: str,
+    schema: str,
+    environment: str,
+    *,
+    deploy_id: str,
+    holder: str,
+    run_url: str,
+    now: datetime,
+    dialect: Dialect,
+) -> str:
+    """Compare-and-set: takes the lock only when free or already held by this same deploy (a re-run)."""
+    t = table(database, schema, LOCK, dialect)
+    return (
+        f"UPDATE {t} SET deploy_id = {lit(deploy_id, dialect)}, holder = {lit(holder, dialect)}, "
+        f"run_url = {lit(run_url, dialect)}, acquired_at = {ts_lit(now, dialect)} "
+        f"WHERE environment = {lit(environment, dialect)} "
+        f"AND (deploy_id IS NULL OR deploy_id = {lit(deploy_id, dialect)})"
+    )
+
+
+def release_lock(database: str, schema: str, environment: str, deploy_id: str | None, dialect: Dialect) -> str:
+    """Release the lock held by ``deploy_id`` (or whoever holds it when None: --force-unlock)."""
+    t = table(database, schema, LOCK, dialect)
+    held = "" if deploy_id is None else f" AND deploy_id = {lit(deploy_id, dialect)}"
+    return (
+        f"UPDATE {t} SET deploy_id = NULL, holder = NULL, run_url = NULL, acquired_at = NULL "
+        f"WHERE environment = {lit(environment, dialect)}{held}"
+    )
+
+
+def select_lock(database: str, schema: str, environment: str, dialect: Dialect) -> str:
+    return (
+        f"SELECT deploy_id, holder, run_url, acquired_at FROM {table(database, schema, LOCK, dialect)} "
+        f"WHERE environment = {lit(environment, dialect)}"
+    )
+
+
+# --- manifests -------------------------------------------------------------------------------------
+
+
+def insert_manifest(
+    database: str,
+    schema: str,
+    *,
+    environment: str,
+    deploy_id: str,
+    colour: str,
+    digest: str,
+    published_at: datetime,
+    manifest: str,
+    dialect: Dialect,
+) -> str:
+    values: Sequence[str] = (
+        lit(environment, dialect),
+        lit(deploy_id, dialect),
+        lit(colour, dialect),
+        lit(digest, dialect),
+        ts_lit(published_at, dialect),
+        lit(manifest, dialect),
+    )
+    return (
+        f"INSERT INTO {table(database, schema, MANIFESTS, dialect)} "
+        f"(environment, deploy_id, colour, digest, published_at, manifest) VALUES ({', '.join(values)})"
+    )
+
+
+def latest_manifest(database: str, schema: str, environment: str, dialect: Dialect) -> str:
+    return (
+        f"SELECT deploy_id, colour, digest, published_at, manifest FROM "
+        f"{table(database, schema, MANIFESTS, dialect)} WHERE environment = {lit(environment, dialect)} "
+        "ORDER BY published_at DESC LIMIT 1"
+    )
