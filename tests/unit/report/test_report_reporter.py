@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pipelineops.report.model import StageReport
+from pipelineops.report.reporter import GithubActionsReporter, TerminalReporter, make_reporter
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_make_reporter_picks_github_actions_only_when_the_runner_says_so() -> None:
+    assert isinstance(make_reporter({"GITHUB_ACTIONS": "true"}, io.StringIO()), GithubActionsReporter)
+    assert isinstance(make_reporter({"GITHUB_ACTIONS": "false"}, io.StringIO()), TerminalReporter)
+
+
+def test_make_reporter_colours_a_tty_unless_no_color() -> None:
+    tty = make_reporter({}, _Tty(), verbose=True)
+    assert isinstance(tty, TerminalReporter) and tty.color and tty.verbose
+    plain = make_reporter({"NO_COLOR": "1"}, _Tty())
+    assert isinstance(plain, TerminalReporter) and not plain.color
+    piped = make_reporter({}, io.StringIO())
+    assert isinstance(piped, TerminalReporter) and not piped.color
+
+
+def test_terminal_reporter_prefixes_lines_and_hides_debug_unless_verbose() -> None:
+    stream = io.StringIO()
+    reporter = TerminalReporter(stream, color=False)
+    reporter.debug("hidden")
+    reporter.info("plain")
+    reporter.info("located", title="T", file="a.sql")
+    reporter.warning("w", file="a.sql", line=3)
+    reporter.error("e", title="Boom")
+    with reporter.group("dbt build"):
+        reporter.info("inside")
+    assert stream.getvalue() == (
+        "plain\na.sql: T: located\nwarning: a.sql:3: w\nerror: Boom: e\n── dbt build ──\ninside\n\n"
+    )
+    verbose = TerminalReporter(stream := io.StringIO(), color=False, verbose=True)
+    verbose.debug("shown", file="f")
+    assert stream.getvalue() == "debug: f: shown\n"
+
+
+def test_terminal_reporter_group_closes_on_error() -> None:
+    stream = io.StringIO()
+    reporter = TerminalReporter(stream, color=False)
+    with pytest.raises(RuntimeError), reporter.group("g"):
+        raise RuntimeError("x")
+    assert stream.getvalue() == "── g ──\n\n"
+
+
+def test_terminal_reporter_redacts_masked_secrets() -> None:
+    stream = io.StringIO()
+    reporter = TerminalReporter(stream, color=False)
+    reporter.mask("s3cr3t\n\nline2")
+    reporter.error("auth failed with s3cr3t and line2")
+    assert stream.getvalue() == "error: auth failed with *** and ***\n"
+
+
+def test_terminal_reporter_publish_lists_outputs_after_the_report(deploy_report: StageReport) -> None:
+    stream = io.StringIO()
+    reporter = TerminalReporter(stream, color=False)
+    reporter.output("extra", "1")
+    reporter.summary("# kept, not printed")
+    reporter.publish(deploy_report, json_mode=False)
+    text = stream.getvalue()
+    assert text.startswith("[SUCCESS] bluegreen-swap: Deployed GREEN")
+    assert text.endswith("outputs:\n  extra     = 1\n  deploy-id = d-42\n  colour    = GREEN\n")
+    assert "kept" not in text and reporter.summaries == ["# kept, not printed"]
+
+
+def test_terminal_reporter_publish_without_outputs_prints_only_the_report() -> None:
+    stream = io.StringIO()
+    TerminalReporter(stream, color=False).publish(StageReport("s", "skipped", "t"), json_mode=False)
+    assert stream.getvalue() == "[SKIPPED] s: t\n"
+
+
+def test_terminal_reporter_json_mode_prints_only_json(deploy_report: StageReport) -> None:
+    stream = io.StringIO()
+    TerminalReporter(stream, color=True).publish(deploy_report, json_mode=True)
+    assert json.loads(stream.getvalue())["outputs"]["deploy-id"] == "d-42"
+
+
+@pytest.fixture
+def gh_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+
+
+def test_github_reporter_writes_workflow_commands(gh_env: dict[str, str]) -> None:
+    stream = io.StringIO()
+    reporter = GithubActionsReporter(gh_env, stream)
+    reporter.debug("d: 1", file="f", line=2)
+    reporter.info("i")
+    reporter.warning("w\nmore", title="T", file="a,b.sql", line=3)
+    reporter.error("e")
+    reporter.mask("tok")
+    with reporter.group("dbt build"):
+        reporter.info("inside")
+    assert stream.getvalue() == (
+        "::debug::f:2: d: 1\ni\n::warning file=a%2Cb.sql,line=3,title=T::w%0Amore\n::error::e\n"
+        "::add-mask::tok\n::group::dbt build\ninside\n::endgroup::\n"
+    )
+
+
+def test_github_reporter_closes_group_on_error(gh_env: dict[str, str]) -> None:
+    stream = io.StringIO()
+    with pytest.raises(KeyError), GithubActionsReporter(gh_env, stream).group("g"):
+        raise KeyError("x")
+    assert stream.getvalue().endswith("::endgroup::\n")
+
+
+def test_github_reporter_publish_emits_annotations_outputs_and_summary(
+    gh_env: dict[str, str], deploy_report: StageReport
+) -> None:
+    stream = io.StringIO()
+    reporter = GithubActionsReporter(gh_env, stream)
+    reporter.publish(deploy_report, json_mode=False)
+    text = stream.getvalue()
+    assert text.startswith("\033[32m\033[1m[SUCCESS]")
+    assert text.endswith("::warning file=models/x.sql,line=3,title=Slow::model x is slow\n")
+    outputs = Path(gh_env["GITHUB_OUTPUT"]).read_text(encoding="utf-8")
+    assert re.fullmatch(r"deploy-id<<(\S+)\nd-42\n\1\ncolour<<(\S+)\nGREEN\n\2\n", outputs)
+    summary = Path(gh_env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert summary.startswith("### ✅ Success · bluegreen-swap") and "#### Checks" in summary
+
+
+def test_github_reporter_json_mode_prints_json_before_the_annotations(
+    gh_env: dict[str, str], deploy_report: StageReport
+) -> None:
+    stream = io.StringIO()
+    GithubActionsReporter(gh_env, stream).publish(deploy_report, json_mode=True)
+    rendered, annotation = stream.getvalue().rsplit("\n::warning", 1)
+    assert json.loads(rendered)["stage"] == "bluegreen-swap"
+    assert annotation.startswith(" file=models/x.sql")
