@@ -11,10 +11,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from github import Auth, Github, GithubException
+from github import GithubException
 from github.Branch import Branch
 
 from pipelineops.errors import UserError
+from pipelineops.github.client import make_client
 from pipelineops.plan.branch_protection import RUNBOOK, Protection, Reviews, StatusChecks
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,12 @@ class ProtectionClient:
     """Branch protection of one repository. ``throttle=False`` only for tests against a local server."""
 
     def __init__(self, *, token: str, api_url: str, repo: str, throttle: bool = True) -> None:
-        spacing: dict[str, Any] = (
-            {} if throttle else {"seconds_between_requests": 0, "seconds_between_writes": 0}
-        )
-        self._gh = Github(auth=Auth.Token(token), base_url=api_url.rstrip("/"), lazy=True, **spacing)
+        if throttle:
+            self._gh = make_client(token=token, api_url=api_url)
+        else:
+            self._gh = make_client(
+                token=token, api_url=api_url, seconds_between_requests=0.0, seconds_between_writes=0.0
+            )
         self._repo_name = repo
         self._repo = self._gh.get_repo(repo)
 
