@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from github import Github
+from pytest_httpserver import HTTPServer
 
 from pipelineops.errors import UserError
 from pipelineops.github.checks import CHECK_TEXT_LIMIT, complete_check_run
@@ -11,7 +15,9 @@ REPO = "acme/dw"
 HEAD = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
 
 
-def test_check_run_goes_on_the_head_sha_with_the_conclusion(httpserver, client_for, github_fixture) -> None:
+def test_check_run_goes_on_the_head_sha_with_the_conclusion(
+    httpserver: HTTPServer, client_for: Callable[..., Github], github_fixture: Callable[[str], Any]
+) -> None:
     httpserver.expect_request(f"/repos/{REPO}/check-runs", method="POST").respond_with_json(
         github_fixture("check_run.json"), status=201
     )
@@ -38,7 +44,9 @@ def test_check_run_goes_on_the_head_sha_with_the_conclusion(httpserver, client_f
     }
 
 
-def test_long_summary_is_clipped_below_the_limit(httpserver, client_for, github_fixture) -> None:
+def test_long_summary_is_clipped_below_the_limit(
+    httpserver: HTTPServer, client_for: Callable[..., Github], github_fixture: Callable[[str], Any]
+) -> None:
     httpserver.expect_request(f"/repos/{REPO}/check-runs", method="POST").respond_with_json(
         github_fixture("check_run.json"), status=201
     )
@@ -54,7 +62,9 @@ def test_long_summary_is_clipped_below_the_limit(httpserver, client_for, github_
     assert "details_url" not in sent
 
 
-def test_missing_checks_permission_is_a_user_error(httpserver, client_for, github_fixture) -> None:
+def test_missing_checks_permission_is_a_user_error(
+    httpserver: HTTPServer, client_for: Callable[..., Github], github_fixture: Callable[[str], Any]
+) -> None:
     httpserver.expect_request(f"/repos/{REPO}/check-runs", method="POST").respond_with_json(
         github_fixture("forbidden.json"), status=403
     )

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-from github import Auth
+from github import Auth, Github
+from pytest_httpserver import HTTPServer
 
 from pipelineops.errors import PipelineOpsError, UserError
 from pipelineops.github.client import make_client, make_retry
@@ -13,11 +16,13 @@ REPO = "acme/dw"
 PULL = f"/repos/{REPO}/pulls/42"
 
 
-def _requests_to(httpserver, path: str) -> int:
+def _requests_to(httpserver: HTTPServer, path: str) -> int:
     return sum(1 for request, _ in httpserver.log if request.path == path)
 
 
-def test_502_is_retried_then_succeeds(httpserver, client_for, github_fixture) -> None:
+def test_502_is_retried_then_succeeds(
+    httpserver: HTTPServer, client_for: Callable[..., Github], github_fixture: Callable[[str], Any]
+) -> None:
     httpserver.expect_ordered_request(PULL).respond_with_data("bad gateway", status=502)
     httpserver.expect_ordered_request(PULL).respond_with_data("bad gateway", status=502)
     httpserver.expect_ordered_request(PULL).respond_with_json(github_fixture("pull_open.json"))
@@ -27,7 +32,9 @@ def test_502_is_retried_then_succeeds(httpserver, client_for, github_fixture) ->
     httpserver.check_assertions()
 
 
-def test_persistent_5xx_gives_up_after_the_configured_retries(httpserver, client_for) -> None:
+def test_persistent_5xx_gives_up_after_the_configured_retries(
+    httpserver: HTTPServer, client_for: Callable[..., Github]
+) -> None:
     httpserver.expect_request(PULL).respond_with_json({"message": "Server Error"}, status=503)
     gh = client_for(httpserver.url_for("/").rstrip("/"), retries=2)
     with pytest.raises(PipelineOpsError) as caught:
@@ -37,7 +44,9 @@ def test_persistent_5xx_gives_up_after_the_configured_retries(httpserver, client
     assert _requests_to(httpserver, PULL) == 3
 
 
-def test_secondary_rate_limit_with_retry_after_is_retried(httpserver, client_for, github_fixture) -> None:
+def test_secondary_rate_limit_with_retry_after_is_retried(
+    httpserver: HTTPServer, client_for: Callable[..., Github], github_fixture: Callable[[str], Any]
+) -> None:
     httpserver.expect_ordered_request(PULL).respond_with_json(
         github_fixture("secondary_rate_limit.json"), status=403, headers={"Retry-After": "0"}
     )
@@ -47,7 +56,9 @@ def test_secondary_rate_limit_with_retry_after_is_retried(httpserver, client_for
     assert _requests_to(httpserver, PULL) == 2
 
 
-def test_secondary_rate_limit_message_alone_is_retried(httpserver, client_for, github_fixture) -> None:
+def test_secondary_rate_limit_message_alone_is_retried(
+    httpserver: HTTPServer, client_for: Callable[..., Github], github_fixture: Callable[[str], Any]
+) -> None:
     httpserver.expect_ordered_request(PULL).respond_with_json(
         github_fixture("secondary_rate_limit.json"), status=403
     )
@@ -59,7 +70,9 @@ def test_secondary_rate_limit_message_alone_is_retried(httpserver, client_for, g
     assert _requests_to(httpserver, PULL) == 2
 
 
-def test_plain_403_is_not_retried_and_names_the_permission(httpserver, client_for, github_fixture) -> None:
+def test_plain_403_is_not_retried_and_names_the_permission(
+    httpserver: HTTPServer, client_for: Callable[..., Github], github_fixture: Callable[[str], Any]
+) -> None:
     httpserver.expect_request(PULL).respond_with_json(github_fixture("forbidden.json"), status=403)
     gh = client_for(httpserver.url_for("/").rstrip("/"))
     with pytest.raises(UserError) as caught:
@@ -68,14 +81,18 @@ def test_plain_403_is_not_retried_and_names_the_permission(httpserver, client_fo
     assert _requests_to(httpserver, PULL) == 1
 
 
-def test_ghe_base_url_prefix_is_used_for_every_request(httpserver, client_for, github_fixture) -> None:
+def test_ghe_base_url_prefix_is_used_for_every_request(
+    httpserver: HTTPServer, client_for: Callable[..., Github], github_fixture: Callable[[str], Any]
+) -> None:
     httpserver.expect_request(f"/api/v3{PULL}").respond_with_json(github_fixture("pull_open.json"))
     gh = client_for(httpserver.url_for("/api/v3/"))
     assert pull_states(gh, REPO, [42]) == {42: "open"}
     assert [request.path for request, _ in httpserver.log] == [f"/api/v3{PULL}"]
 
 
-def test_token_goes_in_the_authorization_header_only(httpserver, client_for, github_fixture) -> None:
+def test_token_goes_in_the_authorization_header_only(
+    httpserver: HTTPServer, client_for: Callable[..., Github], github_fixture: Callable[[str], Any]
+) -> None:
     httpserver.expect_request(PULL, headers={"Authorization": "token ghs_test_token"}).respond_with_json(
         github_fixture("pull_open.json")
     )
