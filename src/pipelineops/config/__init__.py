@@ -6,8 +6,8 @@ from pipelineops.config.load import load_config, parse_config
 from pipelineops.config.model import (
     ChecksConfig,
     Config,
-    EnvName,
     EnvironmentConfig,
+    EnvName,
     SnowflakeConnection,
 )
 

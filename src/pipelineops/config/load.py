@@ -65,13 +65,15 @@ def _where(error: jsonschema.ValidationError) -> str:
 
 def _explain(error: jsonschema.ValidationError, path: Path) -> UserError:
     where = _where(error)
+    rule = cast(dict[str, Any], error.schema) if isinstance(error.schema, dict) else {}
+    expected = cast(Any, error.validator_value)
     value = json.dumps(error.instance, default=str)
     if len(value) > 80:
         value = value[:77] + "..."
     validator = error.validator
     fix = "see the schema: pipelineops/config/schema.json"
     if validator == "additionalProperties":
-        allowed = sorted(cast(dict[str, Any], error.schema.get("properties", {})))
+        allowed = sorted(cast(dict[str, Any], rule.get("properties", {})))
         extra = sorted(set(cast(dict[str, Any], error.instance)) - set(allowed))
         what = f"{path.name}: unknown key {extra[0]!r} in {where}" if extra else error.message
         fix = f"remove or rename it; allowed keys here: {', '.join(allowed)}"
@@ -83,10 +85,10 @@ def _explain(error: jsonschema.ValidationError, path: Path) -> UserError:
         fix = f"write {where} as a {error.validator_value}"
     elif validator == "pattern":
         what = f"{path.name}: {where} = {value} is not an allowed name"
-        desc = cast(str, error.schema.get("description", ""))
+        desc = cast(str, rule.get("description", ""))
         fix = desc or f"use a value matching {error.validator_value}"
     elif validator in ("enum", "const"):
-        options = error.validator_value if validator == "enum" else [error.validator_value]
+        options = expected if validator == "enum" else [expected]
         what = f"{path.name}: {where} = {value} is not one of {', '.join(map(str, options))}"
         fix = f"use one of: {', '.join(map(str, options))}"
     elif validator == "propertyNames":

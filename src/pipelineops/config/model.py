@@ -64,7 +64,7 @@ class Config:
         """The named environment; ``UserError`` naming the configured ones when absent."""
         from pipelineops.errors import UserError
 
-        env = self.environments.get(name)  # type: ignore[call-overload]
+        env: EnvironmentConfig | None = dict(self.environments).get(name)  # type: ignore[call-overload]
         if env is None:
             known = ", ".join(sorted(self.environments)) or "none"
             raise UserError(

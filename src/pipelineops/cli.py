@@ -1,0 +1,178 @@
+"""``pipelineops``: argparse → typed values → ``commands.<stage>.run(...)``. The only module that exits.
+
+Exit codes: 0 ok, 1 a gate or check failed, 2 user error (input, config, credentials), 3 bug or outage,
+130 interrupted. ``main(argv)`` returns the code without exiting, for tests and embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from pipelineops import __version__
+from pipelineops.cli_stages import STAGES, Stage
+from pipelineops.config import load_config
+from pipelineops.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNEXPECTED,
+    PipelineOpsError,
+)
+from pipelineops.report.diagnostics import collect_versions, render_diagnostics
+from pipelineops.report.model import StageReport
+from pipelineops.report.reporter import Reporter, make_reporter
+
+log = logging.getLogger(__name__)
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """Options every subcommand takes, defined once (they may come before or after the subcommand)."""
+    common = argparse.ArgumentParser(add_help=False)
+    g = common.add_argument_group("common options")
+    g.add_argument(
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="path to pipelineops.yml (default: ./pipelineops.yml)",
+    )
+    g.add_argument(
+        "--env",
+        choices=("dev", "staging", "prod"),
+        default=argparse.SUPPRESS,
+        help="environment to act on (default: prod for deploy stages, dev otherwise)",
+    )
+    g.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print the exact plan and SQL, change nothing",
+    )
+    g.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print the result as JSON")
+    g.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log everything and let unexpected errors propagate with a full traceback",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="pipelineops",
+        description="CI/CD for dbt: PR-scoped Slim CI, blue/green deploys and rollback, "
+        "on Snowflake or the embedded local engine (DuckDB + DuckLake).",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"pipelineops {__version__}")
+    sub = parser.add_subparsers(dest="stage", metavar="STAGE", required=True)
+    for stage in STAGES:
+        p = sub.add_parser(
+            stage.name,
+            parents=[common],
+            help=stage.summary,
+            description=stage.description,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        stage.add_arguments(p)
+    return parser
+
+
+def _settings(ns: argparse.Namespace) -> dict[str, object]:
+    return vars(ns)
+
+
+def _unexpected(exc: BaseException, reporter: Reporter, stderr: TextIO) -> int:
+    tb = "".join(traceback.format_exception(exc))
+    stderr.write(tb)
+    reporter.error(f"unexpected error: {exc!r} (a bug or an outage; details in the step summary)")
+    reporter.summary(
+        "### pipelineops failed unexpectedly\n\n```\n"
+        + tb[-4000:]
+        + "\n```\n\n"
+        + render_diagnostics(collect_versions())
+    )
+    return EXIT_UNEXPECTED
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run one subcommand and return its exit code; never calls ``sys.exit``."""
+    environ = dict(os.environ if environ is None else environ)
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        ns = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    opts = _settings(ns)
+    debug = bool(opts.pop("debug", False))
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        stream=stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
+    reporter = make_reporter(environ, stdout, verbose=debug)
+    stage_name = opts.pop("stage")
+    stage: Stage = next(s for s in STAGES if s.name == stage_name)
+    json_mode = bool(opts.pop("json", False))
+    try:
+        report = _run(stage, opts, environ=environ, reporter=reporter)
+    except KeyboardInterrupt:
+        stderr.write("interrupted\n")
+        return EXIT_INTERRUPTED
+    except PipelineOpsError as exc:
+        if debug and exc.exit_code == EXIT_UNEXPECTED:
+            raise
+        text = exc.render()
+        stderr.write(f"pipelineops {stage.name}: {text}\n")
+        reporter.error(exc.what, title=f"pipelineops {stage.name}")
+        reporter.summary(f"### pipelineops {stage.name} failed\n\n```\n{text}\n```\n")
+        return exc.exit_code
+    except Exception as exc:
+        if debug:
+            raise
+        return _unexpected(exc, reporter, stderr)
+    reporter.publish(report, json_mode=json_mode)
+    return EXIT_CHECK_FAILED if report.conclusion == "failure" else EXIT_OK
+
+
+def _run(
+    stage: Stage, opts: dict[str, object], *, environ: Mapping[str, str], reporter: Reporter
+) -> StageReport:
+    config_path = Path(str(opts.pop("config", "pipelineops.yml")))
+    dry_run = bool(opts.pop("dry_run", False))
+    env_name = str(opts.pop("env", "") or stage.default_env)
+    config = load_config(config_path) if stage.needs_config else None
+    run: Callable[..., StageReport] = stage.load()
+    return run(
+        config=config,
+        env_name=env_name,
+        dry_run=dry_run,
+        reporter=reporter,
+        environ=environ,
+        **opts,
+    )
+
+
+def console_main() -> NoReturn:
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    console_main()

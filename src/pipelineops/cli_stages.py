@@ -1,0 +1,182 @@
+"""The subcommands: their help, their own options, and the command each one calls."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
+
+from pipelineops.report.model import StageReport
+
+AddArgs = Callable[[argparse.ArgumentParser], None]
+
+
+def _none(_: argparse.ArgumentParser) -> None:
+    return None
+
+
+def _pr(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pr", required=True, help="pull-request number (a positive integer)")
+
+
+def _pr_schema(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("create", "drop"), help="create or drop the PR's schemas")
+    _pr(p)
+
+
+def _slim_ci(p: argparse.ArgumentParser) -> None:
+    _pr(p)
+    p.add_argument("--state-dir", help="folder with the production manifest.json (default: fetch it)")
+    p.add_argument("--base-ref", default="origin/main", help="git ref the PR is compared with")
+
+
+def _bluegreen(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--deploy-id", help="id of this deploy (default: from the CI run, or time + git sha)")
+    p.add_argument("--git-sha", help="commit being deployed (default: git rev-parse HEAD)")
+    p.add_argument(
+        "--force-unlock",
+        action="store_true",
+        help="release a deploy lock left by a dead deploy (recorded in DEPLOY_STATE), then deploy",
+    )
+    p.add_argument("--vars", default="", help="extra dbt --vars (YAML/JSON mapping)")
+
+
+def _rollback(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--to", dest="to_deploy", help="deploy id to go back to (default: the previous deploy)")
+    p.add_argument("--mode", choices=("republish", "time-travel"), default="republish")
+    p.add_argument(
+        "--reason", default="", help="why (required in the environments rollback.require_reason_in)"
+    )
+    p.add_argument("--model", help="time-travel: the model (table) to restore")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--at", help="time-travel: restore as of this timestamp (ISO 8601)")
+    when.add_argument(
+        "--offset", type=int, help="time-travel: restore as of this many seconds ago (negative)"
+    )
+    when.add_argument("--before-statement", help="time-travel (Snowflake): restore as before this query id")
+    when.add_argument("--to-version", type=int, help="time-travel (local engine): DuckLake snapshot version")
+
+
+def _cleanup(p: argparse.ArgumentParser) -> None:
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--pr", help="drop this PR's schemas (on pull_request: closed)")
+    mode.add_argument("--sweep", action="store_true", help="drop every CI_PR_* schema of a closed or old PR")
+
+
+def _status(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--limit", type=int, default=10, help="how many recent deploys to show")
+
+
+def _demo(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--keep", action="store_true", help="keep the previous demo warehouse instead of a fresh one"
+    )
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    summary: str
+    description: str
+    module: str
+    add_arguments: AddArgs = _none
+    default_env: str = "dev"
+    needs_config: bool = True
+
+    def load(self) -> Callable[..., StageReport]:
+        mod = importlib.import_module(f"pipelineops.commands.{self.module}")
+        return cast(Callable[..., StageReport], mod.run)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        "pr-schema",
+        "create or drop a pull request's schemas (CI_PR_<n>[_<custom>])",
+        "Creates (idempotently) or drops the schemas a pull request builds into: CI_PR_<n> and one\n"
+        "CI_PR_<n>_<CUSTOM> per custom schema of the project. The PR number is validated; nothing\n"
+        "else is ever dropped.",
+        "pr_schema",
+        _pr_schema,
+        default_env="dev",
+    ),
+    Stage(
+        "slim-ci",
+        "build and test only what a PR changed (state:modified+) in its own schema",
+        "Fetches the production manifest, selects state:modified+ with --defer --state (and\n"
+        "--favor-state), optionally clones the unmodified parents of incremental models, runs dbt build\n"
+        "into CI_PR_<n>, and reports what was selected and why, the results, and the known blind spots\n"
+        "of state:modified. Outputs: selected-count, failed-count, schema.",
+        "slim_ci",
+        _slim_ci,
+        default_env="dev",
+    ),
+    Stage(
+        "bluegreen-swap",
+        "build the idle colour, gate it, and publish it atomically (the deploy)",
+        "Takes the deploy lock, builds the idle colour (BLUE/GREEN) with dbt, runs the pre-cutover\n"
+        "checks against it (dbt tests, row-count delta vs the live colour, non-empty, contract of\n"
+        "consumed columns), re-points production atomically, smoke-tests it (re-publishing the previous\n"
+        "colour if that fails), publishes the manifest for Slim CI, and journals every step in\n"
+        "DEPLOY_STATE. With --dry-run: prints the plan and the exact SQL, changes nothing.",
+        "bluegreen_swap",
+        _bluegreen,
+        default_env="prod",
+    ),
+    Stage(
+        "rollback",
+        "re-publish the previous colour, or restore a table with time travel",
+        "republish (default): re-points production at the colour of the previous deploy (or --to\n"
+        "DEPLOY_ID) in one atomic cutover, after checking that colour was not rebuilt since.\n"
+        "time-travel: restores one model's data as of --at/--offset/--before-statement/--to-version\n"
+        "(DuckLake versions locally; CLONE … AT/BEFORE and UNDROP on Snowflake), keeping the current\n"
+        "data aside. Both are journalled with actor and --reason.",
+        "rollback",
+        _rollback,
+        default_env="prod",
+    ),
+    Stage(
+        "schema-cleanup",
+        "drop a closed PR's schemas, or sweep stale CI_PR_* schemas",
+        "--pr N drops that PR's schemas; --sweep drops every CI_PR_* schema whose PR is closed (asks\n"
+        "GitHub) or older than cleanup.max_age_hours. Never touches a schema outside that pattern.",
+        "schema_cleanup",
+        _cleanup,
+        default_env="dev",
+    ),
+    Stage(
+        "parity-check",
+        "compare two environments' schemas, grants and row counts",
+        "Compares the published relations of two environments (e.g. staging vs prod): missing or\n"
+        "extra relations, column drift, and row-count differences beyond a threshold.",
+        "parity_check",
+        default_env="staging",
+    ),
+    Stage(
+        "freshness",
+        "check source freshness against the SLAs",
+        "Runs dbt source freshness for the environment and reports each source against its SLA.",
+        "freshness",
+        default_env="prod",
+    ),
+    Stage(
+        "status",
+        "show the live colour, recent deploys and the deploy lock",
+        "Reads DEPLOY_STATE for the environment: the live colour and the deploy that published it,\n"
+        "the last deploys and rollbacks, and who holds the deploy lock (with how to release it).",
+        "status",
+        _status,
+        default_env="prod",
+    ),
+    Stage(
+        "demo",
+        "run the whole pipeline on the embedded local engine",
+        "On a fresh local warehouse (DuckDB + DuckLake, no account needed): two blue/green deploys of\n"
+        "the reference dbt project, a deploy stopped by a failing gate, a pull request built by slim-ci,\n"
+        "a rollback and a time-travel recovery, then the DEPLOY_STATE journal.",
+        "demo",
+        _demo,
+        default_env="prod",
+    ),
+)

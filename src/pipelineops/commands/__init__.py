@@ -1,0 +1,1 @@
+"""One module per stage: load inputs → plan → (dry-run | execute) → StageReport. Never exits."""

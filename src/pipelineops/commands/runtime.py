@@ -1,0 +1,78 @@
+"""Shared wiring for stage commands: the context, the engine, the journal and dbt for one environment."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pipelineops.commands.context import Context
+from pipelineops.config import Config
+from pipelineops.dbt.artifacts import load_json
+from pipelineops.dbt.runner import DbtInvocation, DbtRunner
+from pipelineops.engines.base import Engine
+from pipelineops.engines.factory import open_engine
+from pipelineops.errors import CheckFailed
+from pipelineops.journal import Journal
+from pipelineops.report.reporter import Reporter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    ctx: Context
+    engine: Engine
+    journal: Journal
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        config: Config,
+        env_name: str,
+        dry_run: bool,
+        reporter: Reporter,
+        environ: Mapping[str, str],
+        stage: str,
+    ) -> Runtime:
+        ctx = Context(config=config, env_name=env_name, dry_run=dry_run, reporter=reporter, environ=environ)
+        env = ctx.environment
+        engine = open_engine(env, environ=environ, query_tag=ctx.query_tag(stage))
+        journal = Journal(engine, config.journal_schema, env.name, ctx.clock)
+        return cls(ctx, engine, journal)
+
+    def dbt(self, name: str) -> DbtRunner:
+        env = self.ctx.environment
+        work = self.ctx.work_dir / name
+        return DbtRunner(
+            project_dir=self.ctx.config.project_dir,
+            profiles_dir=self.ctx.config.profiles_dir,
+            target=env.dbt_target,
+            env={**self.engine.dbt_env(), "PIPELINEOPS_QUERY_TAG": self.ctx.query_tag(name)},
+            target_path=work / "target",
+            log_path=work / "logs",
+        )
+
+    def run_dbt(self, name: str, args: tuple[str, ...]) -> DbtInvocation:
+        """Run dbt with the warehouse released (the local engine is single-process)."""
+        self.engine.close()
+        reporter = self.ctx.reporter
+        with reporter.group(f"dbt {' '.join(args[:1])} ({name})"):
+            result = self.dbt(name).run(args, on_line=reporter.info)
+        return result
+
+    def parse(self, name: str, vars_json: str) -> dict[str, Any]:
+        """``dbt parse`` with the given vars; returns the manifest."""
+        result = self.run_dbt(name, ("parse", "--vars", vars_json))
+        if not result.ok:
+            raise CheckFailed(
+                "dbt parse failed: the project does not compile",
+                why="\n".join(result.output_tail[-15:]),
+                fix="run `dbt parse` locally and fix the error it names",
+            )
+        return load_json(result.target_path / "manifest.json")
+
+    def close(self) -> None:
+        self.engine.close()

@@ -1,0 +1,132 @@
+"""DEPLOY_STATE, the deploy lock and published manifests, read and written through an engine."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipelineops.engines.base import Engine, Row, run_statements
+from pipelineops.errors import WarehouseBusy
+from pipelineops.plan.sql import journal as jsql
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    deploy_id: str
+    holder: str
+    run_url: str
+    acquired_at: object
+
+
+@dataclass
+class Journal:
+    engine: Engine
+    schema: str
+    environment: str
+    clock: Callable[[], datetime]
+
+    @property
+    def _db(self) -> str:
+        return self.engine.database
+
+    def migrate(self) -> None:
+        """Create the journal tables when missing (idempotent)."""
+        run_statements(
+            self.engine, jsql.migrations(self._db, self.schema, self.engine.dialect), transactional=False
+        )
+        self.engine.execute(
+            jsql.ensure_lock_row(self._db, self.schema, self.environment, self.engine.dialect)
+        )
+
+    def exists(self) -> bool:
+        from pipelineops.engines.base import iter_names
+        from pipelineops.plan.sql import list_schemas
+
+        names = {
+            n.upper() for n in iter_names(self.engine.query(list_schemas(self._db, self.engine.dialect)))
+        }
+        return self.schema.upper() in names
+
+    def row_sql(self, row: Mapping[str, object]) -> str:
+        return jsql.insert_state(
+            self._db, self.schema, {"environment": self.environment, **row}, self.engine.dialect
+        )
+
+    def record(self, row: Mapping[str, object]) -> None:
+        """Append one journal row in its own transaction."""
+        with self.engine.transaction():
+            self.engine.execute(self.row_sql(row))
+
+    def history(self, limit: int = 5000) -> list[Row]:
+        return self.engine.query(
+            jsql.select_state(self._db, self.schema, self.environment, self.engine.dialect, limit=limit)
+        )
+
+    # -- lock ------------------------------------------------------------------------------------
+    def holder(self) -> LockHolder | None:
+        rows = self.engine.query(
+            jsql.select_lock(self._db, self.schema, self.environment, self.engine.dialect)
+        )
+        if not rows or rows[0].get("deploy_id") is None:
+            return None
+        r = rows[0]
+        return LockHolder(
+            str(r["deploy_id"]), str(r.get("holder") or ""), str(r.get("run_url") or ""), r.get("acquired_at")
+        )
+
+    def acquire(self, deploy_id: str, *, holder: str, run_url: str) -> None:
+        """Take the environment's deploy lock (compare-and-set), or raise ``WarehouseBusy`` naming the holder."""
+        with self.engine.transaction():
+            self.engine.execute(
+                jsql.take_lock(
+                    self._db,
+                    self.schema,
+                    self.environment,
+                    deploy_id=deploy_id,
+                    holder=holder,
+                    run_url=run_url,
+                    now=self.clock(),
+                    dialect=self.engine.dialect,
+                )
+            )
+        current = self.holder()
+        if current is None or current.deploy_id != deploy_id:
+            raise WarehouseBusy(
+                f"the {self.environment} deploy lock is held by deploy {current.deploy_id if current else '?'}"
+                f" ({current.holder if current else '?'}, since {current.acquired_at if current else '?'})",
+                why="another deploy or rollback is running, or one died without releasing the lock",
+                fix="wait for it (see `pipelineops status`); if that run is dead, re-run with --force-unlock "
+                "(recorded in DEPLOY_STATE)"
+                + (f"; its run: {current.run_url}" if current and current.run_url else ""),
+                runbook="deploy-lock.md",
+            )
+
+    def release(self, deploy_id: str | None) -> None:
+        with self.engine.transaction():
+            self.engine.execute(
+                jsql.release_lock(self._db, self.schema, self.environment, deploy_id, self.engine.dialect)
+            )
+
+    # -- manifests -------------------------------------------------------------------------------
+    def publish_manifest_sql(self, *, deploy_id: str, colour: str, digest: str, manifest: str) -> str:
+        return jsql.insert_manifest(
+            self._db,
+            self.schema,
+            environment=self.environment,
+            deploy_id=deploy_id,
+            colour=colour,
+            digest=digest,
+            published_at=self.clock(),
+            manifest=manifest,
+            dialect=self.engine.dialect,
+        )
+
+    def latest_manifest(self) -> Row | None:
+        rows = self.engine.query(
+            jsql.latest_manifest(self._db, self.schema, self.environment, self.engine.dialect)
+        )
+        return rows[0] if rows else None

@@ -1,0 +1,201 @@
+"""The blue/green deploy plan. Pure: typed inputs in, a frozen Plan out.
+
+Local engine: every consumer view is re-pointed, and stale ones dropped, in one transaction (DuckDB DDL is
+transactional). Snowflake: DDL auto-commits, so the new views are prepared in a shadow schema
+``<SCHEMA>__NEXT`` first, then published with one ``ALTER SCHEMA … SWAP WITH …`` per consumer schema — the
+cutover's statement count depends on the number of consumer schemas, never on the number of models.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pipelineops.plan import sql
+from pipelineops.plan.history import BUILD, CUTOVER, Colour, other
+from pipelineops.plan.sql import Dialect, Relation
+from pipelineops.plan.steps import Plan, Step
+
+SHADOW_SUFFIX = "__NEXT"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A relation the idle colour builds in a consumer schema: readers get a view of the same name."""
+
+    schema: str  # the consumer schema, e.g. MARTS
+    name: str  # relation name (dbt alias)
+
+
+@dataclass(frozen=True)
+class DeployInputs:
+    environment: str
+    dialect: Dialect
+    database: str
+    live: Colour | None
+    consumer_schemas: tuple[str, ...]
+    dbt_target: str
+    published: tuple[Published, ...]
+    existing_views: Mapping[str, tuple[str, ...]]  # consumer schema -> views readers see now
+    incremental_in_live: tuple[Published | tuple[str, str], ...] = ()  # (colour-less schema, name)
+    extra_dbt_args: tuple[str, ...] = ()
+
+    @property
+    def idle(self) -> Colour:
+        return other(self.live) if self.live else "BLUE"
+
+
+def dbt_vars(values: Mapping[str, object]) -> str:
+    """dbt ``--vars`` as compact JSON (valid YAML), keys sorted so plans are stable."""
+    return json.dumps(dict(values), sort_keys=True, separators=(",", ":"))
+
+
+def colour_schema(schema: str, colour: Colour) -> str:
+    return f"{schema.upper()}__{colour}"
+
+
+def base_schema(schema: str) -> tuple[str, Colour | None]:
+    """``MARTS__GREEN`` → (``MARTS``, ``GREEN``); a schema without a colour suffix → (schema, None)."""
+    upper = schema.upper()
+    for colour in ("BLUE", "GREEN"):
+        suffix = f"__{colour}"
+        if upper.endswith(suffix):
+            return upper[: -len(suffix)], colour
+    return upper, None
+
+
+def publish_statements(
+    *,
+    dialect: Dialect,
+    database: str,
+    colour: Colour,
+    published: tuple[Published, ...],
+    schema: str,
+    into: str,
+) -> list[str]:
+    """Views in ``into`` over ``colour``'s relations of consumer schema ``schema``."""
+    return [
+        sql.create_view(
+            Relation(database, into, p.name),
+            Relation(database, colour_schema(p.schema, colour), p.name),
+            dialect,
+        )
+        for p in published
+        if p.schema == schema
+    ]
+
+
+def cutover_steps(
+    *,
+    dialect: Dialect,
+    database: str,
+    colour: Colour,
+    consumer_schemas: tuple[str, ...],
+    published: tuple[Published, ...],
+    existing_views: Mapping[str, tuple[str, ...]],
+    why: str,
+) -> tuple[Step, ...]:
+    """The steps that make ``colour`` what readers see. Shared by deploys and rollbacks."""
+    if dialect == "duckdb":
+        stmts: list[str] = []
+        for schema in consumer_schemas:
+            stmts.append(sql.create_schema(database, schema, dialect))
+            stmts += publish_statements(
+                dialect=dialect,
+                database=database,
+                colour=colour,
+                published=published,
+                schema=schema,
+                into=schema,
+            )
+            keep = {p.name.upper() for p in published if p.schema == schema}
+            stmts += [
+                sql.drop_view(Relation(database, schema, v), dialect)
+                for v in existing_views.get(schema, ())
+                if v.upper() not in keep
+            ]
+        return (Step(CUTOVER, why, sql=tuple(stmts), transactional=True),)
+    shadow: list[str] = []
+    swaps: list[str] = []
+    for schema in consumer_schemas:
+        nxt = schema + SHADOW_SUFFIX
+        shadow.append(f"CREATE OR REPLACE SCHEMA {sql.schema_ref(database, nxt, dialect)}")
+        shadow.append(sql.create_schema(database, schema, dialect))
+        shadow += publish_statements(
+            dialect=dialect, database=database, colour=colour, published=published, schema=schema, into=nxt
+        )
+        swaps.append(sql.swap_schema(database, schema, nxt, dialect))
+    return (
+        Step(
+            "prepare-shadow",
+            f"views over {colour} prepared in shadow schemas (DDL auto-commits on Snowflake; readers see nothing yet)",
+            sql=tuple(shadow),
+        ),
+        Step(CUTOVER, why + " — one atomic SWAP per consumer schema", sql=tuple(swaps)),
+    )
+
+
+def build_plan(inputs: DeployInputs) -> Plan:
+    idle, d, db = inputs.idle, inputs.dialect, inputs.database
+    prepare: list[str] = []
+    for schema in inputs.consumer_schemas:
+        prepare.append(sql.create_schema(db, colour_schema(schema, idle), d))
+    if inputs.live:
+        for item in inputs.incremental_in_live:
+            schema, name = (item.schema, item.name) if isinstance(item, Published) else item
+            prepare.append(sql.create_schema(db, colour_schema(schema, idle), d))
+            prepare.append(
+                sql.copy_table(
+                    Relation(db, colour_schema(schema, idle), name),
+                    Relation(db, colour_schema(schema, inputs.live), name),
+                    d,
+                )
+            )
+    steps = [
+        Step(
+            "lock",
+            f"take the {inputs.environment} deploy lock (compare-and-set in DEPLOY_LOCK)",
+            action="note",
+        ),
+        Step(
+            "prepare",
+            f"create the {idle} schemas; carry the live incremental tables over so they continue, not restart",
+            sql=tuple(dict.fromkeys(prepare)),
+        ),
+        Step(
+            BUILD,
+            f"dbt builds and tests every model into the idle colour {idle}; readers keep reading "
+            f"{inputs.live or 'nothing yet'}",
+            action="dbt",
+            dbt_args=("build", "--vars", dbt_vars({"pipelineops_colour": idle}), *inputs.extra_dbt_args),
+        ),
+        Step(
+            "checks",
+            f"pre-cutover gates on {idle}: dbt tests, row-count delta, non-empty, contract",
+            action="check",
+        ),
+        *cutover_steps(
+            dialect=d,
+            database=db,
+            colour=idle,
+            consumer_schemas=inputs.consumer_schemas,
+            published=inputs.published,
+            existing_views=inputs.existing_views,
+            why=f"publish {idle}: re-point {len(inputs.published)} consumer views",
+        ),
+        Step("smoke", "read every published view; on failure re-publish the previous colour", action="check"),
+        Step("publish-manifest", "store the manifest (pointing at the consumer views) for Slim CI deferral"),
+        Step("finish", "release the deploy lock", action="note"),
+    ]
+    return Plan(
+        stage="bluegreen-swap",
+        dialect=d,
+        steps=tuple(steps),
+        facts=(
+            ("environment", inputs.environment),
+            ("live colour", inputs.live or "none (first deploy)"),
+            ("idle colour (to build)", idle),
+            ("published relations", str(len(inputs.published))),
+        ),
+    )
