@@ -1,0 +1,381 @@
+"""The production engine: Snowflake through snowflake-connector-python.
+
+Auth is key-pair (``SNOWFLAKE_PRIVATE_KEY`` PEM text or ``SNOWFLAKE_PRIVATE_KEY_PATH``, optional
+``SNOWFLAKE_PRIVATE_KEY_PASSPHRASE``) or OIDC workload identity (``SNOWFLAKE_OIDC_TOKEN``); never a password.
+Every session carries ``QUERY_TAG`` (JSON) and ``application="pipelineops"``. The session runs with
+``AUTOCOMMIT = FALSE``: ``execute`` commits each statement itself, and ``transaction`` wraps statements in
+``BEGIN TRANSACTION … COMMIT`` (DDL still commits on its own on Snowflake; plans never rely on it).
+``query`` (read-only) retries the transient errors in ``TRANSIENT_ERROR_TYPES``/``TRANSIENT_ERRNOS`` with
+capped exponential backoff; ``execute`` runs exactly once. ``translate`` is the one boundary where connector
+errors become ours: row values redacted, the query id logged at debug and quoted in the message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import snowflake.connector
+from cryptography.hazmat.primitives import serialization
+from snowflake.connector import errors as sf_errors
+
+from pipelineops.config.model import SnowflakeConnection
+from pipelineops.engines.base import Row
+from pipelineops.errors import PipelineOpsError, UserError
+from pipelineops.plan.identifiers import check_identifier
+from pipelineops.plan.sql import Dialect
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+ConnectFn = Callable[..., Any]
+
+APPLICATION = "pipelineops"
+QUERY_TAG_MAX = 2000  # Snowflake's limit on QUERY_TAG
+ENV_PRIVATE_KEY = "SNOWFLAKE_PRIVATE_KEY"
+ENV_PRIVATE_KEY_PATH = "SNOWFLAKE_PRIVATE_KEY_PATH"
+ENV_PASSPHRASE = "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"  # noqa: S105 - a variable name
+ENV_OIDC_TOKEN = "SNOWFLAKE_OIDC_TOKEN"  # noqa: S105 - a variable name
+ENV_PASSWORD = "SNOWFLAKE_PASSWORD"  # noqa: S105 - a variable name
+#: Secret variables. dbt reads the key-pair ones from the job environment unchanged; ``dbt_env`` never adds them.
+SECRET_ENV_VARS = (ENV_PRIVATE_KEY, ENV_PRIVATE_KEY_PATH, ENV_PASSPHRASE, ENV_OIDC_TOKEN)
+
+#: HTTP-level failures that a later attempt may not meet (500, 502, 503, 504, 408, 429, other 5xx).
+TRANSIENT_ERROR_TYPES: tuple[type[sf_errors.Error], ...] = (
+    sf_errors.InternalServerError,
+    sf_errors.BadGatewayError,
+    sf_errors.ServiceUnavailableError,
+    sf_errors.GatewayTimeoutError,
+    sf_errors.RequestTimeoutError,
+    sf_errors.TooManyRequests,
+    sf_errors.OtherHTTPRetryableError,
+)
+#: ``OperationalError`` errnos of network trouble: request failed (250003), timeout (251011), retryable (251012).
+TRANSIENT_ERRNOS = frozenset({250003, 251011, 251012})
+#: Login refused: failed to connect (250001), bad password (390100), bad JWT/key (390144), role not granted
+#: (390189), database/warehouse not authorized (390201), IP not allowed (390422), WIF refused (390405).
+AUTH_ERRNOS = frozenset({250001, 390100, 390144, 390189, 390201, 390405, 390422})
+#: Object missing or not visible to the role (2003), insufficient privileges (3001).
+GRANT_ERRNOS = frozenset({2003, 3001})
+GRANT_TEXT = (
+    "insufficient privileges",
+    "does not exist or not authorized",
+    "does not have a current database",
+)
+#: Clearly a configuration mistake when connecting: no account/user (251001/251005), bad value (251007), bad
+#: key (251008), no host (251009), bad workload-identity settings (251017/251018), account URL 404 (290404).
+CONFIG_ERRNOS = frozenset({251001, 251005, 251007, 251008, 251009, 251017, 251018, 290404})
+#: Snowflake messages that quote row values (cf. dbt-snowflake ``ERROR_REDACTION_PATTERNS``).
+ERROR_REDACTION_PATTERNS: dict[re.Pattern[str], str] = {
+    re.compile(r"Row Values: \[(.|\n)*\]"): "Row Values: [redacted]",
+    re.compile(r"Duplicate field key '(.|\n)*'"): "Duplicate field key '[redacted]'",
+    re.compile(
+        r"\b(Numeric value|Boolean value|Date|Time|Timestamp|String) '[^\n]*?'(?= is )"
+    ): r"\1 '[redacted]'",
+}
+ROLES_FIX = (
+    "check the grants of the role in use (SHOW GRANTS TO ROLE <role>): LOADER loads RAW, TRANSFORMER builds "
+    "with dbt (USAGE on warehouse and database, CREATE SCHEMA), REPORTER reads the consumer views, DEPLOYER "
+    "swaps and rolls back (OWNERSHIP of the colour and consumer schemas); the roles are defined in terraform/"
+)
+
+
+def redact(message: str) -> str:
+    for pattern, replacement in ERROR_REDACTION_PATTERNS.items():
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, TRANSIENT_ERROR_TYPES):
+        return True
+    return isinstance(exc, sf_errors.OperationalError) and exc.errno in TRANSIENT_ERRNOS
+
+
+def translate(exc: sf_errors.Error, sql: str = "", *, connecting: bool = False) -> PipelineOpsError:
+    """The one boundary: a connector error becomes ours, row values redacted, the query id kept."""
+    message = redact(str(exc)).strip() or type(exc).__name__
+    qid = exc.sfqid
+    log.debug("Snowflake query id: %s", qid)
+    log.debug("Snowflake error: %s", message)
+    text = f"Snowflake error: {message}" + (f" (query id {qid})" if qid else "")
+    why = f"while running: {sql[:200]}" if sql else ""
+    lowered = message.lower()
+    if is_transient(exc):
+        return PipelineOpsError(
+            text, why="Snowflake or the network failed; retries did not help", fix="re-run"
+        )
+    if exc.errno in AUTH_ERRNOS or (connecting and isinstance(exc, sf_errors.ForbiddenError)):
+        return UserError(
+            text,
+            why="Snowflake refused the login: wrong account, user, role or key, or the role is not granted",
+            fix="check account/user/role in pipelineops.yml and that the public key registered for the user "
+            "(DESC USER <user>) matches the private key in the secret; " + ROLES_FIX,
+            runbook="snowflake-auth.md",
+        )
+    if exc.errno in GRANT_ERRNOS or any(t in lowered for t in GRANT_TEXT):
+        return UserError(
+            text, why=why or "the role lacks a grant", fix=ROLES_FIX, runbook="snowflake-grants.md"
+        )
+    if connecting and exc.errno in CONFIG_ERRNOS:
+        return UserError(
+            text,
+            why="the connection settings are wrong (account identifier, host, user or key)",
+            fix="set `snowflake.account` to <orgname>-<account_name> (no .snowflakecomputing.com)",
+            runbook="snowflake-auth.md",
+        )
+    return PipelineOpsError(text, why=why)
+
+
+def missing_secret(var: str, what: str) -> UserError:
+    return UserError(
+        f"{var} is not set: PipelineOps needs {what} to connect to Snowflake",
+        why="the secret is not passed to this step's environment",
+        fix=f"add it to the step that runs pipelineops:\n  env:\n    {var}: ${{{{ secrets.{var} }}}}",
+        runbook="snowflake-auth.md",
+    )
+
+
+def load_private_key(environ: Mapping[str, str]) -> bytes:
+    """The key-pair private key from env, as unencrypted PKCS#8 DER bytes for ``private_key=``."""
+    pem_text = environ.get(ENV_PRIVATE_KEY, "").strip()
+    path = environ.get(ENV_PRIVATE_KEY_PATH, "").strip()
+    if pem_text and path:
+        raise UserError(
+            f"both {ENV_PRIVATE_KEY} and {ENV_PRIVATE_KEY_PATH} are set", fix="set only one of them"
+        )
+    if not pem_text and not path:
+        raise missing_secret(ENV_PRIVATE_KEY, "a key-pair private key (or SNOWFLAKE_PRIVATE_KEY_PATH)")
+    if path:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise UserError(f"{ENV_PRIVATE_KEY_PATH} cannot be read: {exc.strerror}", why=path) from None
+        source = ENV_PRIVATE_KEY_PATH
+    else:
+        if "\n" not in pem_text and "\\n" in pem_text:  # a secret pasted with escaped newlines
+            pem_text = pem_text.replace("\\n", "\n")
+        data = pem_text.encode()
+        source = ENV_PRIVATE_KEY
+    passphrase = environ.get(ENV_PASSPHRASE, "")
+    try:
+        key = serialization.load_pem_private_key(data, password=passphrase.encode() if passphrase else None)
+    except TypeError:
+        state = (
+            "encrypted and no passphrase is set"
+            if not passphrase
+            else "not encrypted but a passphrase is set"
+        )
+        raise UserError(
+            f"the private key in {source} is {state}",
+            fix=f"set {ENV_PASSPHRASE} only for an encrypted key:\n  env:\n    {ENV_PASSPHRASE}: "
+            f"${{{{ secrets.{ENV_PASSPHRASE} }}}}",
+            runbook="snowflake-auth.md",
+        ) from None
+    except ValueError:
+        raise UserError(
+            f"the private key in {source} cannot be loaded (not a PEM private key, or a wrong passphrase)",
+            fix="store the whole PEM (-----BEGIN … PRIVATE KEY----- … -----END …) in the secret",
+            runbook="snowflake-auth.md",
+        ) from None
+    return key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def query_tag_json(query_tag: Mapping[str, str]) -> str:
+    tag = json.dumps(dict(query_tag), sort_keys=True, separators=(",", ":"))
+    if len(tag) > QUERY_TAG_MAX:
+        raise UserError(f"the query tag is {len(tag)} characters long", fix=f"keep it under {QUERY_TAG_MAX}")
+    return tag
+
+
+def connect_kwargs(
+    conn: SnowflakeConnection, *, database: str, environ: Mapping[str, str], query_tag: Mapping[str, str]
+) -> dict[str, object]:
+    """Keyword arguments for ``snowflake.connector.connect`` (they hold the secret: never log them)."""
+    if environ.get(ENV_PASSWORD):
+        log.warning("%s is set and ignored: PipelineOps connects with key-pair or OIDC only", ENV_PASSWORD)
+    kwargs: dict[str, object] = {
+        "account": conn.account,
+        "user": conn.user,
+        "role": conn.role,
+        "warehouse": conn.warehouse,
+        "database": check_identifier(database, field="database"),
+        "application": APPLICATION,
+        "autocommit": False,
+        "session_parameters": {"QUERY_TAG": query_tag_json(query_tag)},
+        "login_timeout": 60,
+    }
+    if conn.host:
+        kwargs.update(host=conn.host, protocol=conn.protocol)
+    if conn.port:
+        kwargs["port"] = conn.port
+    if conn.auth == "oidc":
+        token = environ.get(ENV_OIDC_TOKEN, "").strip()
+        if not token:
+            raise missing_secret(ENV_OIDC_TOKEN, "a GitHub OIDC ID token (job permission `id-token: write`)")
+        kwargs.update(authenticator="WORKLOAD_IDENTITY", workload_identity_provider="OIDC", token=token)
+    else:
+        kwargs.update(authenticator="SNOWFLAKE_JWT", private_key=load_private_key(environ))
+    return kwargs
+
+
+def with_retry(
+    fn: Callable[[], T], *, sleep: Callable[[float], None], attempts: int, base_delay: float, max_delay: float
+) -> T:
+    """Call ``fn``; on a transient error wait ``base_delay * 2**n`` (capped) and try again, ``attempts`` in all."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except sf_errors.Error as exc:
+            if not is_transient(exc) or attempt == attempts - 1:
+                raise
+            delay = min(max_delay, base_delay * 2**attempt)
+            log.warning(
+                "transient Snowflake error (%s, errno %s); retrying in %.1f s",
+                type(exc).__name__,
+                exc.errno,
+                delay,
+            )
+            sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class SnowflakeEngine:
+    dialect: Dialect = "snowflake"
+
+    def __init__(
+        self,
+        handle: Any,
+        *,
+        settings: SnowflakeConnection,
+        database: str,
+        query_tag: str = "",
+        sleep: Callable[[float], None] = time.sleep,
+        attempts: int = 4,
+        base_delay: float = 1.0,
+        max_delay: float = 16.0,
+    ) -> None:
+        self._handle = handle
+        self.settings = settings
+        self.database = database
+        self.query_tag = query_tag
+        self._sleep = sleep
+        self._attempts, self._base_delay, self._max_delay = attempts, base_delay, max_delay
+        self._in_transaction = False
+        self.last_query_id: str | None = None
+
+    @classmethod
+    def connect(
+        cls,
+        conn: SnowflakeConnection,
+        *,
+        database: str,
+        environ: Mapping[str, str],
+        query_tag: Mapping[str, str],
+        connect_fn: ConnectFn = snowflake.connector.connect,
+        sleep: Callable[[float], None] = time.sleep,
+        attempts: int = 4,
+    ) -> SnowflakeEngine:
+        """Open a session (connect is retried on transient errors only); secrets come from ``environ``."""
+        kwargs = connect_kwargs(conn, database=database, environ=environ, query_tag=query_tag)
+        log.debug("connecting to Snowflake account %s as %s (role %s)", conn.account, conn.user, conn.role)
+        try:
+            handle = with_retry(
+                lambda: connect_fn(**kwargs), sleep=sleep, attempts=attempts, base_delay=1.0, max_delay=16.0
+            )
+        except sf_errors.Error as exc:
+            raise translate(exc, connecting=True) from None
+        tag = query_tag_json(query_tag)
+        return cls(handle, settings=conn, database=database, query_tag=tag, sleep=sleep, attempts=attempts)
+
+    # -- statements ------------------------------------------------------------------------------
+    def _run(self, sql: str, *, describe: bool = True) -> tuple[list[Row], int]:
+        cur = self._handle.cursor()
+        try:
+            cur.execute(sql)
+            self.last_query_id = cur.sfqid
+            log.debug("query id %s: %s", cur.sfqid, sql)
+            # BEGIN/COMMIT return no result set; fakesnow fails when asked to describe them
+            if not describe or not cur.description:
+                return [], max(cur.rowcount or 0, 0)
+            names = [str(d[0]) for d in cur.description]
+            lowered = [n.lower() for n in names]
+            keys = lowered if len(set(lowered)) == len(lowered) else names
+            rows: list[Row] = [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+            return rows, max(cur.rowcount or 0, 0)
+        finally:
+            cur.close()
+
+    def query(self, sql: str) -> list[Row]:
+        """Rows keyed by lower-case column names (SHOW's ``name``, ``kind``…); retried when transient."""
+        try:
+            rows, _ = with_retry(
+                lambda: self._run(sql),
+                sleep=self._sleep,
+                attempts=self._attempts,
+                base_delay=self._base_delay,
+                max_delay=self._max_delay,
+            )
+        except sf_errors.Error as exc:
+            raise translate(exc, sql) from None
+        return rows
+
+    def _once(self, sql: str, *, commit: bool, describe: bool = True) -> int:
+        try:
+            _, count = self._run(sql, describe=describe)
+            if commit:
+                self._handle.commit()
+        except sf_errors.Error as exc:
+            raise translate(exc, sql) from None
+        return count
+
+    def execute(self, sql: str) -> int:
+        """Run one statement exactly once (never retried); commit it unless inside ``transaction``."""
+        return self._once(sql, commit=not self._in_transaction)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """``BEGIN TRANSACTION`` … ``COMMIT``; ``ROLLBACK`` when the body raises. DML only on Snowflake."""
+        if self._in_transaction:
+            raise PipelineOpsError("nested transaction on the Snowflake engine (a bug in the caller)")
+        self._once("BEGIN TRANSACTION", commit=False, describe=False)
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._in_transaction = False
+            try:
+                self._handle.rollback()
+            except sf_errors.Error:  # pragma: no cover - the session is already gone
+                log.debug("rollback after failure also failed", exc_info=True)
+            raise
+        self._in_transaction = False
+        self._once("COMMIT", commit=False, describe=False)
+
+    def close(self) -> None:
+        try:
+            self._handle.close()
+        except sf_errors.Error:  # pragma: no cover - closing a dead session
+            log.debug("close failed", exc_info=True)
+
+    def dbt_env(self) -> dict[str, str]:
+        """The non-secret variables dbt's Snowflake profile reads (``dbt/profiles.yml``).
+
+        The secrets (``SNOWFLAKE_PRIVATE_KEY``/``_PATH``/``_PASSPHRASE``) are not added here: dbt reads them
+        from the job environment, which passes through to dbt unchanged.
+        """
+        return {
+            "SNOWFLAKE_ACCOUNT": self.settings.account,
+            "SNOWFLAKE_USER": self.settings.user,
+            "SNOWFLAKE_ROLE": self.settings.role,
+            "SNOWFLAKE_WAREHOUSE": self.settings.warehouse,
+            "SNOWFLAKE_DATABASE": self.database,
+            "PIPELINEOPS_QUERY_TAG": self.query_tag,
+        }
