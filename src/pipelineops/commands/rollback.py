@@ -1,0 +1,486 @@
+"""``pipelineops rollback``: re-publish an earlier colour, or restore one table with time travel.
+
+Both take the deploy lock, are journalled in DEPLOY_STATE with actor and reason, and print the exact
+statements with ``--dry-run``. Neither destroys data: a re-publish only re-points views; a restore keeps
+the replaced rows aside.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+from pipelineops.commands import deploy_facts as facts
+from pipelineops.commands.runtime import Runtime
+from pipelineops.config import Config
+from pipelineops.engines.base import first_value, run_statements
+from pipelineops.errors import CheckFailed, UserError
+from pipelineops.plan import history
+from pipelineops.plan.bluegreen_swap import Published, colour_schema
+from pipelineops.plan.identifiers import check_identifier
+from pipelineops.plan.rollback import RepublishInputs, republish_plan, timetravel_plan
+from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql.timetravel import PointInTime
+from pipelineops.plan.steps import Plan, render_plan
+from pipelineops.report.model import Section, StageReport
+from pipelineops.report.reporter import Reporter
+
+RUNBOOK = "rollback.md"
+
+
+def run(
+    *,
+    config: Config,
+    env_name: str,
+    dry_run: bool,
+    reporter: Reporter,
+    environ: Mapping[str, str],
+    to_deploy: str | None = None,
+    mode: str = "republish",
+    reason: str = "",
+    model: str | None = None,
+    at: str | None = None,
+    offset: int | None = None,
+    before_statement: str | None = None,
+    to_version: int | None = None,
+) -> StageReport:
+    if env_name in config.require_reason_in and not reason.strip() and not dry_run:
+        raise UserError(
+            f"a rollback in {env_name} needs --reason",
+            fix='say why, e.g. --reason "orders mart double-counts refunds since deploy gh-123-1"',
+            runbook=RUNBOOK,
+        )
+    started = time.monotonic()
+    rt = Runtime.open(
+        config=config,
+        env_name=env_name,
+        dry_run=dry_run,
+        reporter=reporter,
+        environ=environ,
+        stage="rollback",
+    )
+    try:
+        if config.journal_schema not in facts.schemas(rt.engine):
+            raise UserError(
+                f"nothing to roll back in {env_name}: no deploy has been journalled there",
+                fix="deploy first (pipelineops bluegreen-swap)",
+                runbook=RUNBOOK,
+            )
+        rows = rt.journal.history()
+        if mode == "time-travel":
+            point = _point(
+                rt,
+                rows,
+                at=at,
+                offset=offset,
+                before_statement=before_statement,
+                to_version=to_version,
+                to_deploy=to_deploy,
+            )
+            return _time_travel(rt, rows, model=model, point=point, reason=reason, started=started)
+        return _republish(rt, rows, to_deploy=to_deploy, reason=reason, started=started)
+    finally:
+        rt.close()
+
+
+# -- republish ---------------------------------------------------------------------------------------
+
+
+def _republish(
+    rt: Runtime, rows: list[Mapping[str, object]], *, to_deploy: str | None, reason: str, started: float
+) -> StageReport:
+    cfg, env_name = rt.ctx.config, rt.ctx.env_name
+    current = history.live(rows)
+    if current is None:
+        raise UserError(f"nothing is live in {env_name} yet", fix="deploy first", runbook=RUNBOOK)
+    target = history.deploy_publication(rows, to_deploy) if to_deploy else history.previous_deploy(rows)
+    if target is None:
+        known = ", ".join(p.deploy_id for p in history.publications(rows) if p.kind == "deploy")
+        raise UserError(
+            f"no deploy {to_deploy!r} to roll back to in {env_name}"
+            if to_deploy
+            else f"no earlier deploy of the other colour in {env_name}",
+            fix=f"pass --to with one of: {known or 'none recorded'}",
+            runbook=RUNBOOK,
+        )
+    if target.colour == current.colour:
+        return StageReport(
+            stage="rollback",
+            conclusion="neutral",
+            title=f"{target.colour} (deploy {target.deploy_id}) is already live in {env_name}: nothing to do",
+            facts=(("environment", env_name), ("live", f"{current.colour} ({current.deploy_id})")),
+        )
+    rebuilt = history.rebuilt_since(rows, target)
+    if rebuilt is not None:
+        raise CheckFailed(
+            f"cannot re-publish deploy {target.deploy_id}: its colour {target.colour} was rebuilt since by deploy {rebuilt}",
+            why="re-publishing would serve that later build, not the data of the deploy you asked for",
+            fix="restore the affected tables with time travel instead, e.g.\n"
+            f"  pipelineops rollback --env {env_name} --mode time-travel --model <model> --to-deploy {target.deploy_id} "
+            '--reason "..."',
+            runbook=RUNBOOK,
+        )
+    present = facts.schemas(rt.engine)
+    published: list[Published] = []
+    for schema in cfg.consumer_schemas:
+        cs = colour_schema(schema, target.colour)
+        if cs not in present:
+            raise CheckFailed(
+                f"cannot re-publish {target.colour}: schema {cs} is gone",
+                fix=f"restore with time travel (pipelineops rollback --mode time-travel --to-deploy {target.deploy_id})",
+                runbook=RUNBOOK,
+            )
+        published += [Published(schema, n) for n in facts.existing_relations(rt.engine, cs) if not _kept_aside(n)]
+    existing = {
+        s: facts.existing_relations(rt.engine, s, "VIEW") if s in present else ()
+        for s in cfg.consumer_schemas
+    }
+    plan = republish_plan(
+        RepublishInputs(
+            environment=env_name,
+            dialect=rt.engine.dialect,
+            database=rt.engine.database,
+            consumer_schemas=cfg.consumer_schemas,
+            current=current.colour,
+            target=target.colour,
+            target_deploy=target.deploy_id,
+            published=tuple(published),
+            existing_views=existing,
+        )
+    )
+    if rt.ctx.dry_run:
+        return _dry(
+            plan,
+            f"Dry run: would re-publish {target.colour} (deploy {target.deploy_id}) in {env_name}",
+            started,
+        )
+    rollback_id = f"rollback-{rt.ctx.clock().strftime('%Y%m%dT%H%M%S')}"
+    base = {
+        "deploy_id": rollback_id,
+        "kind": "rollback",
+        "git_sha": target.git_sha,
+        "actor": rt.ctx.actor,
+        "run_url": rt.ctx.run_url,
+        "colour_from": current.colour,
+        "colour_to": target.colour,
+        "reason": reason,
+        "detail": f"back to deploy {target.deploy_id}",
+    }
+    journal = rt.journal
+    journal.acquire(rollback_id, holder=rt.ctx.actor, run_url=rt.ctx.run_url)
+    try:
+        cutover_ms = _cutover(rt, plan, base)
+        for p in published:
+            rt.engine.query(
+                f"SELECT COUNT(*) AS n FROM {Relation(rt.engine.database, p.schema, p.name).sql(rt.engine.dialect)}"
+            )
+        journal.record(
+            {
+                **base,
+                "step": "finish",
+                "status": "succeeded",
+                "started_at": rt.ctx.clock(),
+                "finished_at": rt.ctx.clock(),
+            }
+        )
+    except BaseException as exc:
+        journal.record(
+            {
+                **base,
+                "step": "finish",
+                "status": "failed",
+                "error": str(exc)[:2000],
+                "started_at": rt.ctx.clock(),
+            }
+        )
+        raise
+    finally:
+        journal.release(rollback_id)
+    return StageReport(
+        stage="rollback",
+        conclusion="success",
+        title=f"Rolled back {env_name} to {target.colour} (deploy {target.deploy_id}) in {cutover_ms} ms",
+        facts=(
+            ("environment", env_name),
+            ("before", f"{current.colour} (deploy {current.deploy_id})"),
+            ("after", f"{target.colour} (deploy {target.deploy_id})"),
+            ("actor", rt.ctx.actor),
+            ("reason", reason or "-"),
+            ("cutover", f"{cutover_ms} ms"),
+        ),
+        sections=(_journal_section(rt),),
+        outputs=(
+            ("colour", target.colour),
+            ("rolled-back-to", target.deploy_id),
+            ("cutover-ms", str(cutover_ms)),
+        ),
+        duration_s=time.monotonic() - started,
+        data={
+            "before": current.__dict__,
+            "after": target.__dict__,
+            "cutover_ms": cutover_ms,
+            "rollback_id": rollback_id,
+        },
+    )
+
+
+def _cutover(rt: Runtime, plan: Plan, base: Mapping[str, object]) -> int:
+    engine = rt.engine
+    t0 = time.monotonic()
+    for step in plan.steps:
+        if step.action != "sql":
+            continue
+        if step.transactional:
+            with engine.transaction():
+                for stmt in step.sql:
+                    engine.execute(stmt)
+                elapsed = int((time.monotonic() - t0) * 1000)
+                engine.execute(
+                    rt.journal.row_sql(
+                        {
+                            **base,
+                            "step": step.name,
+                            "status": "succeeded",
+                            "started_at": rt.ctx.clock(),
+                            "finished_at": rt.ctx.clock(),
+                            "elapsed_ms": elapsed,
+                        }
+                    )
+                )
+        else:
+            run_statements(engine, step.sql, transactional=False)
+            rt.journal.record(
+                {
+                    **base,
+                    "step": step.name,
+                    "status": "succeeded",
+                    "started_at": rt.ctx.clock(),
+                    "finished_at": rt.ctx.clock(),
+                }
+            )
+    return int((time.monotonic() - t0) * 1000)
+
+
+# -- time travel -------------------------------------------------------------------------------------
+
+
+def _point(
+    rt: Runtime,
+    rows: list[Mapping[str, object]],
+    *,
+    at: str | None,
+    offset: int | None,
+    before_statement: str | None,
+    to_version: int | None,
+    to_deploy: str | None,
+) -> PointInTime:
+    given = [x for x in (at, offset, before_statement, to_version) if x is not None]
+    if len(given) + (1 if to_deploy else 0) != 1:
+        raise UserError(
+            "time travel needs exactly one point in time",
+            fix="pass one of --at TIMESTAMP, --offset -SECONDS, --before-statement QUERY_ID, --to-version N or --to DEPLOY_ID",
+            runbook=RUNBOOK,
+        )
+    local = rt.engine.dialect == "duckdb"
+    if to_version is not None:
+        if not local:
+            raise UserError(
+                "--to-version is a local-engine (DuckLake) option",
+                fix="on Snowflake use --at, --offset or --before-statement",
+            )
+        return PointInTime("version", version=to_version)
+    if at is not None:
+        try:
+            ts = datetime.fromisoformat(at)
+        except ValueError as exc:
+            raise UserError(
+                f"--at {at!r} is not an ISO 8601 timestamp", fix="e.g. --at 2026-11-25T14:30:00+00:00"
+            ) from exc
+        return PointInTime("timestamp", timestamp=ts if ts.tzinfo else ts.replace(tzinfo=UTC))
+    if offset is not None:
+        if offset >= 0:
+            raise UserError(
+                f"--offset {offset} must be negative (seconds into the past)", fix="e.g. --offset -3600"
+            )
+        if local:
+            return PointInTime("timestamp", timestamp=rt.ctx.clock() + timedelta(seconds=offset))
+        return PointInTime("offset", offset_s=offset)
+    if before_statement is not None:
+        if local:
+            raise UserError(
+                "--before-statement needs Snowflake query ids",
+                fix="on the local engine use --to-version or --at",
+            )
+        return PointInTime("statement", statement=before_statement)
+    finish = [
+        r
+        for r in rows
+        if r.get("deploy_id") == to_deploy and r.get("step") == "finish" and r.get("status") == "succeeded"
+    ]
+    if not finish:
+        raise UserError(
+            f"deploy {to_deploy!r} never finished in {rt.ctx.env_name}",
+            fix="pick a finished deploy (pipelineops status)",
+        )
+    finished = finish[-1].get("finished_at")
+    assert isinstance(finished, datetime)
+    return PointInTime("timestamp", timestamp=finished)
+
+
+def _time_travel(
+    rt: Runtime,
+    rows: list[Mapping[str, object]],
+    *,
+    model: str | None,
+    point: PointInTime,
+    reason: str,
+    started: float,
+) -> StageReport:
+    cfg, env_name, engine = rt.ctx.config, rt.ctx.env_name, rt.engine
+    if not model:
+        raise UserError(
+            "time travel needs --model",
+            fix="name the table to restore, e.g. --model fct_orders",
+            runbook=RUNBOOK,
+        )
+    check_identifier(model, field="--model")
+    current = history.live(rows)
+    if current is None:
+        raise UserError(f"nothing is live in {env_name} yet", fix="deploy first", runbook=RUNBOOK)
+    table = None
+    for schema in cfg.consumer_schemas:
+        cs = colour_schema(schema, current.colour)
+        tables = facts.existing_relations(engine, cs, "TABLE") if cs in facts.schemas(engine) else ()
+        if model.upper() in {t.upper() for t in tables}:
+            table = Relation(engine.database, cs, next(t for t in tables if t.upper() == model.upper()))
+            break
+    if table is None:
+        raise UserError(
+            f"{model} is not a table of the live colour {current.colour} in {env_name}",
+            fix="name a table model published in one of: " + ", ".join(cfg.consumer_schemas),
+            runbook=RUNBOOK,
+        )
+    restore_id = rt.ctx.clock().strftime("%Y%m%dT%H%M%S")
+    plan = timetravel_plan(dialect=engine.dialect, table=table, point=point, restore_id=restore_id)
+    verify = plan.step("verify").sql[0]
+    try:
+        past_rows = int(str(first_value(engine.query(verify))))
+    except Exception as exc:
+        raise CheckFailed(
+            f"cannot restore {table.schema}.{table.name} to that point: its history is not readable",
+            why=str(exc).splitlines()[0],
+            fix="choose a later point (pipelineops status lists deploys); on Snowflake check retention "
+            "(transient tables keep ≤1 day) and whether CREATE OR REPLACE restarted the history (UNDROP route)",
+            runbook=RUNBOOK,
+        ) from exc
+    now_rows = int(str(first_value(engine.query(f"SELECT COUNT(*) AS n FROM {table.sql(engine.dialect)}"))))
+    if rt.ctx.dry_run:
+        return _dry(
+            plan,
+            f"Dry run: would restore {table.schema}.{table.name} ({now_rows} → {past_rows} rows)",
+            started,
+        )
+    base = {
+        "deploy_id": f"restore-{restore_id}",
+        "kind": "restore",
+        "actor": rt.ctx.actor,
+        "run_url": rt.ctx.run_url,
+        "colour_from": current.colour,
+        "colour_to": current.colour,
+        "reason": reason,
+        "detail": f"{table.schema}.{table.name} {point.clause(engine.dialect)}",
+    }
+    rt.journal.acquire(str(base["deploy_id"]), holder=rt.ctx.actor, run_url=rt.ctx.run_url)
+    try:
+        t0 = time.monotonic()
+        for step in plan.steps:
+            if step.name == "verify":
+                continue
+            run_statements(engine, step.sql, transactional=step.transactional)
+        elapsed = int((time.monotonic() - t0) * 1000)
+        rt.journal.record(
+            {
+                **base,
+                "step": "restore",
+                "status": "succeeded",
+                "started_at": rt.ctx.clock(),
+                "finished_at": rt.ctx.clock(),
+                "elapsed_ms": elapsed,
+            }
+        )
+    except BaseException as exc:
+        rt.journal.record(
+            {
+                **base,
+                "step": "restore",
+                "status": "failed",
+                "error": str(exc)[:2000],
+                "started_at": rt.ctx.clock(),
+            }
+        )
+        raise
+    finally:
+        rt.journal.release(str(base["deploy_id"]))
+    return StageReport(
+        stage="rollback",
+        conclusion="success",
+        title=f"Restored {table.schema}.{table.name}: {now_rows} → {past_rows} rows ({point.clause(engine.dialect)})",
+        facts=(
+            ("environment", env_name),
+            *plan.facts,
+            ("actor", rt.ctx.actor),
+            ("reason", reason or "-"),
+            ("elapsed", f"{elapsed} ms"),
+        ),
+        sections=(Section("Statements", text=render_plan(plan), collapsed=True),),
+        outputs=(
+            ("colour", current.colour),
+            ("rolled-back-to", point.clause(engine.dialect)),
+            ("cutover-ms", str(elapsed)),
+        ),
+        duration_s=time.monotonic() - started,
+        data={"table": f"{table.schema}.{table.name}", "rows_before": now_rows, "rows_after": past_rows},
+    )
+
+
+def _kept_aside(name: str) -> bool:
+    """Tables a time-travel restore set aside live next to the models; they are never published."""
+    upper = name.upper()
+    return any(f"__{tag}_" in upper for tag in ("REPLACED", "RESTORED", "CURRENT"))
+
+
+def _dry(plan: Plan, title: str, started: float) -> StageReport:
+    return StageReport(
+        stage="rollback",
+        conclusion="skipped",
+        title=title + " (nothing changed)",
+        facts=plan.facts,
+        sections=(Section("Plan", text=render_plan(plan)),),
+        duration_s=time.monotonic() - started,
+        data={"plan": [s.__dict__ for s in plan.steps]},
+    )
+
+
+def _journal_section(rt: Runtime) -> Section:
+    rows = rt.journal.history()[-12:]
+    return Section(
+        "DEPLOY_STATE (latest rows)",
+        ("deploy id", "kind", "step", "status", "from", "to", "actor", "reason"),
+        tuple(
+            tuple(
+                str(r.get(k) or "")
+                for k in (
+                    "deploy_id",
+                    "kind",
+                    "step",
+                    "status",
+                    "colour_from",
+                    "colour_to",
+                    "actor",
+                    "reason",
+                )
+            )
+            for r in rows
+        ),
+    )

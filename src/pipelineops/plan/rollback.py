@@ -1,0 +1,182 @@
+"""Rollback plans. Pure.
+
+republish: re-point production at the colour of an earlier deploy with the same cutover steps a deploy
+uses — O(1) statements on Snowflake, one transaction locally. Possible only while that colour is intact.
+
+time-travel: restore one table's data as of a point in time, never destroying the current rows (they are
+kept aside in ``<table>__REPLACED_<id>``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pipelineops.plan.bluegreen_swap import Published, cutover_steps
+from pipelineops.plan.history import Colour
+from pipelineops.plan.sql import Dialect, Relation
+from pipelineops.plan.sql import timetravel as tt
+from pipelineops.plan.steps import Plan, Step
+
+TRANSIENT_MAX_DAYS = 1
+STATEMENT_MAX_DAYS = 14
+
+
+@dataclass(frozen=True)
+class RepublishInputs:
+    environment: str
+    dialect: Dialect
+    database: str
+    consumer_schemas: tuple[str, ...]
+    current: Colour
+    target: Colour
+    target_deploy: str
+    published: tuple[Published, ...]
+    existing_views: Mapping[str, tuple[str, ...]]
+
+
+def republish_plan(i: RepublishInputs) -> Plan:
+    steps = (
+        Step(
+            "lock", f"take the {i.environment} deploy lock (rollbacks share it with deploys)", action="note"
+        ),
+        *cutover_steps(
+            dialect=i.dialect,
+            database=i.database,
+            colour=i.target,
+            consumer_schemas=i.consumer_schemas,
+            published=i.published,
+            existing_views=i.existing_views,
+            why=f"re-publish {i.target} (deploy {i.target_deploy}): {len(i.published)} consumer views",
+        ),
+        Step("smoke", "read every published view", action="check"),
+        Step("finish", "release the deploy lock", action="note"),
+    )
+    return Plan(
+        stage="rollback",
+        dialect=i.dialect,
+        steps=steps,
+        facts=(
+            ("environment", i.environment),
+            ("live colour", i.current),
+            ("back to", f"{i.target} (deploy {i.target_deploy})"),
+        ),
+    )
+
+
+Route = Literal["direct", "undrop", "impossible"]
+
+
+@dataclass(frozen=True)
+class Recoverability:
+    route: Route
+    reasons: tuple[str, ...]
+
+    @property
+    def possible(self) -> bool:
+        return self.route != "impossible"
+
+
+def snowflake_recoverability(
+    *,
+    transient: bool,
+    retention_days: int,
+    created_on: datetime,
+    target: datetime,
+    now: datetime,
+    statement_age_days: float | None = None,
+) -> Recoverability:
+    """Whether Snowflake time travel can still reach ``target`` for this table, and by which route."""
+    reasons: list[str] = []
+    window = min(retention_days, TRANSIENT_MAX_DAYS) if transient else retention_days
+    if window <= 0:
+        reasons.append("DATA_RETENTION_TIME_IN_DAYS is 0: the table keeps no history")
+    elif target < now - timedelta(days=window):
+        kind = "transient table (≤1 day, no fail-safe)" if transient else "table"
+        reasons.append(f"{target.isoformat()} is outside the {window}-day retention of this {kind}")
+    if statement_age_days is not None and statement_age_days > STATEMENT_MAX_DAYS:
+        reasons.append(f"BEFORE(STATEMENT) needs a query younger than {STATEMENT_MAX_DAYS} days")
+    if target > now:
+        reasons.append("the point in time is in the future")
+    if reasons:
+        return Recoverability("impossible", tuple(reasons))
+    if created_on > target:
+        return Recoverability(
+            "undrop",
+            (
+                f"the table was re-created at {created_on.isoformat()} (CREATE OR REPLACE restarted its history): "
+                "the older version is reachable only through UNDROP of the dropped table",
+            ),
+        )
+    return Recoverability("direct", ("within the retention window",))
+
+
+def timetravel_plan(
+    *, dialect: Dialect, table: Relation, point: tt.PointInTime, restore_id: str, route: Route = "direct"
+) -> Plan:
+    aside = tt.sibling(table, f"REPLACED_{restore_id}")
+    kept = aside.name
+    if dialect == "duckdb":
+        steps: tuple[Step, ...] = (
+            Step(
+                "verify",
+                "the past version is readable (DuckLake keeps every snapshot)",
+                sql=(tt.count_at(table, point, dialect),),
+            ),
+            Step(
+                "restore",
+                f"current rows kept aside in {aside.name}; table refilled from the past version, atomically",
+                sql=tt.restore_local(table, point, aside),
+                transactional=True,
+            ),
+        )
+    elif route == "direct":
+        side = tt.sibling(table, f"RESTORED_{restore_id}")
+        steps = (
+            Step(
+                "clone",
+                "zero-copy clone of the past version into a side table",
+                sql=(tt.clone_at(side, table, point),),
+            ),
+            Step(
+                "verify",
+                "count the restored rows before touching production",
+                sql=(f"SELECT COUNT(*) AS n FROM {side.sql(dialect)}",),
+            ),
+            Step(
+                "restore",
+                f"atomic SWAP: the table gets the past data; the replaced data stays in {side.name}",
+                sql=(tt.swap_tables(table, side),),
+            ),
+        )
+    elif route == "undrop":
+        current = f"{table.name}__CURRENT_{restore_id}"
+        side = tt.sibling(table, f"RESTORED_{restore_id}")
+        steps = (
+            Step(
+                "set-aside",
+                f"rename the current table to {current} (kept)",
+                sql=(tt.rename_table(table, current),),
+            ),
+            Step("undrop", "bring back the version CREATE OR REPLACE dropped", sql=(tt.undrop_table(table),)),
+            Step(
+                "clone",
+                "clone the undropped table as of the point in time",
+                sql=(tt.clone_at(side, table, point),),
+            ),
+            Step(
+                "restore",
+                f"SWAP the restored data in; the undropped table stays in {side.name}, the current one in {current}",
+                sql=(tt.swap_tables(table, side),),
+            ),
+        )
+    else:
+        raise ValueError("no plan for an impossible recovery")
+    return Plan(
+        stage="rollback",
+        dialect=dialect,
+        steps=steps,
+        facts=(("table", f"{table.schema}.{table.name}"), ("route", route), ("kept aside", kept)),
+    )
