@@ -59,5 +59,7 @@ def pr_schema_base(pr: int) -> str:
 
 def pr_of_schema(schema: str) -> int | None:
     """The PR number of a ``CI_PR_<n>[_<CUSTOM>]`` schema, or None when the name does not match exactly."""
+    if not schema.isascii():  # str.upper() maps some non-ASCII letters to ASCII (U+017F -> 'S')
+        return None
     m = PR_SCHEMA.match(schema.upper())
     return int(m.group(1)) if m else None
