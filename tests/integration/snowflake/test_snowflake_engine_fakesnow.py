@@ -68,7 +68,7 @@ def test_transaction_commits_dml_for_other_sessions(open_engine: Callable[[], Sn
         assert writer.execute(f"INSERT INTO {TABLE.sql(D)} VALUES (3, 1.0)") == 1
         writer.execute(f"DELETE FROM {TABLE.sql(D)} WHERE ID = 1")
     assert first_value(reader.query(sql.row_count(TABLE, D))) == 2
-    assert sorted(r["id"] for r in reader.query(f"SELECT ID FROM {TABLE.sql(D)}")) == [2, 3]
+    assert sorted(int(str(r["id"])) for r in reader.query(f"SELECT ID FROM {TABLE.sql(D)}")) == [2, 3]
 
 
 def test_transaction_rolls_back_dml_when_the_body_fails(engine: SnowflakeEngine) -> None:
