@@ -55,12 +55,19 @@ def count_at(table: Relation, point: PointInTime, dialect: Dialect) -> str:
 
 
 def restore_local(table: Relation, point: PointInTime, aside: Relation) -> tuple[str, ...]:
-    """DuckLake: keep the current rows aside, then refill the table from the past version."""
+    """DuckLake: keep the current rows aside, then refill the table from the past version.
+
+    The past rows are read into a session-local temp table first: inside a DuckLake transaction, a
+    ``DELETE`` also hides those rows from ``AT (VERSION => …)`` reads of the same table.
+    """
     d: Dialect = "duckdb"
+    temp = ident(f"pipelineops_restore_{aside.name}", d)
     return (
+        f"CREATE TEMP TABLE {temp} AS SELECT * FROM {table.sql(d)} {point.clause(d)}",
         f"CREATE TABLE {aside.sql(d)} AS SELECT * FROM {table.sql(d)}",
         f"DELETE FROM {table.sql(d)}",
-        f"INSERT INTO {table.sql(d)} SELECT * FROM {table.sql(d)} {point.clause(d)}",
+        f"INSERT INTO {table.sql(d)} SELECT * FROM {temp}",
+        f"DROP TABLE {temp}",
     )
 
 
