@@ -1,0 +1,28 @@
+# The only resources that use the ACCOUNTADMIN provider alias: creating a resource monitor and
+# assigning it to a warehouse are ACCOUNTADMIN-only operations in Snowflake.
+
+resource "snowflake_resource_monitor" "pipelineops" {
+  provider = snowflake.accountadmin
+
+  name                      = "${var.name_prefix}PIPELINEOPS_MONITOR"
+  credit_quota              = var.monthly_credit_quota
+  frequency                 = "MONTHLY"
+  notify_triggers           = [75, 90]
+  suspend_trigger           = 100
+  suspend_immediate_trigger = 110
+}
+
+# Assign the monitor without making ACCOUNTADMIN the owner of the warehouses.
+resource "snowflake_execute" "assign_monitor" {
+  provider = snowflake.accountadmin
+  for_each = {
+    loading      = snowflake_warehouse.loading.name
+    transforming = snowflake_warehouse.transforming.name
+    reporting    = snowflake_warehouse.reporting.name
+    ci           = snowflake_warehouse.ci.name
+  }
+
+  execute = "ALTER WAREHOUSE \"${each.value}\" SET RESOURCE_MONITOR = \"${snowflake_resource_monitor.pipelineops.name}\""
+  revert  = "ALTER WAREHOUSE \"${each.value}\" UNSET RESOURCE_MONITOR"
+  query   = "SHOW WAREHOUSES LIKE '${each.value}'"
+}
