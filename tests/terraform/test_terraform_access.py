@@ -1,0 +1,115 @@
+"""The role/grant matrix in terraform/spec/access.yml is what the module declares, and it is least
+privilege: REPORTER never writes, nothing goes to PUBLIC, ACCOUNTADMIN stays in its alias."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import REPORTER_WRITE_GRANT
+from terraform_checks import check_access_matrix, check_least_privilege, declared_access, load_spec
+
+GRANTS = "modules/snowflake_platform/grants.tf"
+
+
+def test_module_declares_exactly_the_access_spec(terraform_root: Path) -> None:
+    assert check_access_matrix(terraform_root) == []
+
+
+def test_declared_matrix_covers_every_role_of_the_spec(terraform_root: Path) -> None:
+    declared = declared_access(terraform_root)
+    spec = load_spec(terraform_root)
+    assert set(declared["roles"]) == {"LOADER", "TRANSFORMER", "REPORTER", "DEPLOYER"} == set(spec["roles"])
+    assert declared["grants"]["REPORTER"]["future VIEWS in database ANALYTICS"] == ["SELECT"]
+    assert "CREATE SCHEMA" in declared["grants"]["DEPLOYER"]["database ANALYTICS"]
+    assert declared["users"]["PIPELINEOPS_CI"]["roles"] == ["DEPLOYER"]
+
+
+def test_module_is_least_privilege(terraform_root: Path) -> None:
+    assert check_least_privilege(terraform_root) == []
+
+
+def test_write_grant_to_reporter_fails_both_checks(tree_copy: Path) -> None:
+    with (tree_copy / GRANTS).open("a", encoding="utf-8") as f:
+        f.write(REPORTER_WRITE_GRANT)
+    assert any("REPORTER" in p and "INSERT" in p for p in check_access_matrix(tree_copy))
+    assert any(
+        p.startswith("REPORTER is read-only but holds ['INSERT']") for p in check_least_privilege(tree_copy)
+    )
+
+
+def test_write_reaching_reporter_through_a_child_role_is_caught(plant) -> None:
+    # LOADER (writes RAW) granted to REPORTER: REPORTER would inherit the writes.
+    copy = plant(
+        "modules/snowflake_platform/roles.tf",
+        '  role_name        = snowflake_account_role.loader.name\n  parent_role_name = "SYSADMIN"',
+        "  role_name        = snowflake_account_role.loader.name\n"
+        "  parent_role_name = snowflake_account_role.reporter.name",
+    )
+    assert any("(through LOADER)" in p for p in check_least_privilege(copy))
+
+
+def test_grant_missing_from_terraform_is_caught(plant) -> None:
+    copy = plant(GRANTS, 'privileges        = ["USAGE", "CREATE TABLE"]', 'privileges        = ["USAGE"]')
+    problems = check_access_matrix(copy)
+    assert any("DEPLOYER on schema ANALYTICS.PIPELINEOPS" in p for p in problems), problems
+
+
+def test_grant_to_public_is_caught(plant) -> None:
+    copy = plant(
+        "modules/snowflake_platform/roles.tf",
+        '  role_name        = snowflake_account_role.loader.name\n  parent_role_name = "SYSADMIN"',
+        '  role_name        = snowflake_account_role.loader.name\n  parent_role_name = "PUBLIC"',
+    )
+    problems = check_least_privilege(copy)
+    assert "role LOADER is granted to PUBLIC" in problems
+    assert "role LOADER does not roll up to SYSADMIN" in problems
+
+
+def test_privileges_to_public_are_caught(tree_copy: Path) -> None:
+    with (tree_copy / GRANTS).open("a", encoding="utf-8") as f:
+        f.write(REPORTER_WRITE_GRANT.replace("snowflake_account_role.reporter.name", '"PUBLIC"'))
+    assert any(p.startswith("privileges granted to PUBLIC") for p in check_least_privilege(tree_copy))
+
+
+def test_accountadmin_outside_the_monitor_alias_is_caught(plant) -> None:
+    copy = plant(
+        "modules/snowflake_platform/warehouses.tf",
+        'resource "snowflake_warehouse" "ci" {\n',
+        'resource "snowflake_warehouse" "ci" {\n  provider = snowflake.accountadmin\n',
+    )
+    assert any(
+        "snowflake_warehouse ci: uses the accountadmin provider" in p for p in check_least_privilege(copy)
+    )
+
+
+def test_accountadmin_role_literal_is_caught(plant) -> None:
+    copy = plant("envs/dev/providers.tf", 'role          = "SECURITYADMIN"', 'role          = "ACCOUNTADMIN"')
+    assert any("mentions ACCOUNTADMIN" in p for p in check_least_privilege(copy))
+
+
+def test_monitor_alias_cannot_run_arbitrary_sql(plant) -> None:
+    copy = plant(
+        "modules/snowflake_platform/monitor.tf",
+        'revert  = "ALTER WAREHOUSE \\"${each.value}\\" UNSET RESOURCE_MONITOR"',
+        'revert  = "GRANT ROLE ACCOUNTADMIN TO USER X"',
+    )
+    problems = check_least_privilege(copy)
+    assert any("revert may only (un)set a warehouse resource monitor" in p for p in problems), problems
+
+
+def test_grant_option_is_caught(plant) -> None:
+    copy = plant(
+        GRANTS,
+        '  privileges        = ["USAGE", "CREATE SCHEMA"]\n',
+        '  privileges        = ["USAGE", "CREATE SCHEMA"]\n  with_grant_option = true\n',
+    )
+    assert any("with_grant_option = true is not allowed" in p for p in check_least_privilege(copy))
+
+
+def test_ci_user_keys_come_from_variables(plant) -> None:
+    copy = plant(
+        "modules/snowflake_platform/users.tf",
+        "= var.ci_rsa_public_key_2",
+        '= "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8"',
+    )
+    assert any("rsa_public_key_2 must come from a variable" in p for p in check_least_privilege(copy))
