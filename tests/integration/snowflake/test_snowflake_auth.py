@@ -7,10 +7,10 @@ import logging
 from pathlib import Path
 
 import pytest
-from conftest import DATABASE, QUERY_TAG, SETTINGS, RecordingConnect
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from snowflake.connector.connection import DEFAULT_CONFIGURATION
+from tests.integration.snowflake.support import DATABASE, QUERY_TAG, SETTINGS, RecordingConnect
 
 from pipelineops.config.model import SnowflakeConnection
 from pipelineops.engines.snowflake import SnowflakeEngine, connect_kwargs, load_private_key

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import DATABASE
+from tests.integration.snowflake.support import DATABASE
 
 from pipelineops.engines.base import first_value, iter_names, run_statements
 from pipelineops.engines.snowflake import SnowflakeEngine

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import DATABASE, QUERY_TAG, SETTINGS, RecordingConnect
 from snowflake.connector import errors as sf
+from tests.integration.snowflake.support import DATABASE, QUERY_TAG, SETTINGS, RecordingConnect
 
 from pipelineops.engines.snowflake import SnowflakeEngine, is_transient, redact, translate
 from pipelineops.errors import PipelineOpsError, UserError
