@@ -491,3 +491,35 @@ def _check_env_root(config: Config, env: str, keys: dict[str, str]) -> list[str]
             if secret in block.body:
                 problems.append(f"{block.where}: {secret} must come from the environment, not from code")
     return problems
+
+
+# --- README -----------------------------------------------------------------------------------
+
+TABLE_START, TABLE_END = "<!-- access-matrix:start -->", "<!-- access-matrix:end -->"
+
+
+def render_access_table(spec: dict[str, Any]) -> str:
+    """The access matrix of terraform/README.md, rendered from spec/access.yml."""
+    lines = ["| role | granted to | object | privileges |", "| --- | --- | --- | --- |"]
+    for role, rows in spec["grants"].items():
+        parents = ", ".join(spec["roles"][role]["granted_to"])
+        for i, row in enumerate(rows):
+            lines.append(
+                f"| {role if i == 0 else ''} | {parents if i == 0 else ''} | {row['object']} "
+                f"| {', '.join(row['privileges'])} |"
+            )
+    return "\n".join(lines)
+
+
+def check_readme_table(root: Path) -> list[str]:
+    text = (root / "README.md").read_text(encoding="utf-8")
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
+    if start < 0 or end < start:
+        return [f"terraform/README.md has no {TABLE_START} ... {TABLE_END} section"]
+    current = text[start + len(TABLE_START) : end].strip()
+    expected = render_access_table(load_spec(root))
+    if current != expected:
+        return [
+            f"terraform/README.md access matrix is out of date with spec/access.yml; expected:\n{expected}"
+        ]
+    return []

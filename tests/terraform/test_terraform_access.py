@@ -6,7 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import REPORTER_WRITE_GRANT
-from terraform_checks import check_access_matrix, check_least_privilege, declared_access, load_spec
+from terraform_checks import (
+    check_access_matrix,
+    check_least_privilege,
+    check_readme_table,
+    declared_access,
+    load_spec,
+)
 
 GRANTS = "modules/snowflake_platform/grants.tf"
 
@@ -113,3 +119,16 @@ def test_ci_user_keys_come_from_variables(plant) -> None:
         '= "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8"',
     )
     assert any("rsa_public_key_2 must come from a variable" in p for p in check_least_privilege(copy))
+
+
+def test_readme_matrix_is_rendered_from_the_spec(terraform_root: Path) -> None:
+    assert check_readme_table(terraform_root) == []
+
+
+def test_readme_matrix_drift_is_caught(plant) -> None:
+    copy = plant(
+        "spec/access.yml",
+        "{object: warehouse CI_WH, privileges: [USAGE]}",
+        "{object: warehouse CI_WH, privileges: [USAGE, OPERATE]}",
+    )
+    assert check_readme_table(copy)[0].startswith("terraform/README.md access matrix is out of date")
