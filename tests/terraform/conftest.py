@@ -7,24 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-TERRAFORM = REPO / "terraform"
-
-REPORTER_WRITE_GRANT = """
-resource "snowflake_grant_privileges_to_account_role" "reporter_write" {
-  provider          = snowflake.securityadmin
-  account_role_name = snowflake_account_role.reporter.name
-  privileges        = ["SELECT", "INSERT"]
-
-  on_schema_object {
-    future {
-      object_type_plural = "TABLES"
-      in_database        = snowflake_database.analytics.name
-    }
-  }
-}
-"""
+from terraform_support import TERRAFORM
 
 
 @pytest.fixture

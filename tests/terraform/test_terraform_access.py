@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import REPORTER_WRITE_GRANT
 from terraform_checks import (
     check_access_matrix,
     check_least_privilege,
@@ -13,6 +12,7 @@ from terraform_checks import (
     declared_access,
     load_spec,
 )
+from terraform_support import REPORTER_WRITE_GRANT
 
 GRANTS = "modules/snowflake_platform/grants.tf"
 
