@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -87,8 +89,19 @@ class Deployer:
         row.update(extra)
         return row
 
+    def _record(self, row: Mapping[str, object]) -> None:
+        self.rt.journal.record(row)
+        self._chaos(str(row.get("step")), str(row.get("status")))
+
+    def _chaos(self, step: str, status: str) -> None:
+        """Chaos testing: ``PIPELINEOPS_CHAOS_KILL_AFTER=<step>:<status>`` SIGKILLs this process right after
+        that journal row is committed, to prove a re-run converges from every step boundary."""
+        if self.rt.ctx.environ.get("PIPELINEOPS_CHAOS_KILL_AFTER") == f"{step}:{status}":
+            log.warning("chaos: killing the deploy after %s:%s", step, status)
+            os.kill(os.getpid(), signal.SIGKILL)
+
     def _step(self, name: str, status: str, elapsed: float, **extra: object) -> None:
-        self.rt.journal.record(self._row(name, status, elapsed_ms=int(elapsed * 1000), **extra))
+        self._record(self._row(name, status, elapsed_ms=int(elapsed * 1000), **extra))
         self.outcome.steps.append((name, status, elapsed))
 
     # -- planning ----------------------------------------------------------------------------------
@@ -188,7 +201,7 @@ class Deployer:
             if step.name in ("lock", "finish", "smoke", "publish-manifest"):
                 continue
             start = time.monotonic()
-            self.rt.journal.record(self._row(step.name, "started"))
+            self._record(self._row(step.name, "started"))
             if step.name == history.BUILD:
                 result = self.rt.run_dbt("deploy-build", step.dbt_args)
                 self.build_result = result
@@ -209,7 +222,7 @@ class Deployer:
                 if not ok:
                     self.outcome.conclusion = "failure"
                     self.outcome.title = f"Deploy stopped by a failing gate: nothing published, {self.live or 'nothing'} stays live"
-                    self.rt.journal.record(self._row("finish", "failed", error="pre-cutover gate failed"))
+                    self._record(self._row("finish", "failed", error="pre-cutover gate failed"))
                     return
             elif step.name == history.CUTOVER:
                 self._cutover(step, start)
@@ -234,13 +247,14 @@ class Deployer:
                     )
                 )
             elapsed = time.monotonic() - t0
+            self._chaos(history.CUTOVER, "succeeded")
         else:
             t0 = time.monotonic()
             for stmt in step.sql:
                 engine.execute(stmt)
-                self.rt.journal.record(self._row("swap", "succeeded", detail=stmt[:500]))
+                self._record(self._row("swap", "succeeded", detail=stmt[:500]))
             elapsed = time.monotonic() - t0
-            self.rt.journal.record(self._row(history.CUTOVER, "succeeded", elapsed_ms=int(elapsed * 1000)))
+            self._record(self._row(history.CUTOVER, "succeeded", elapsed_ms=int(elapsed * 1000)))
         self.outcome.cutover_ms = int(elapsed * 1000)
         self.outcome.steps.append((history.CUTOVER, "succeeded", elapsed))
 
@@ -268,7 +282,7 @@ class Deployer:
             )
             for s in back:
                 run_statements(self.rt.engine, s.sql, transactional=s.transactional)
-            self.rt.journal.record(
+            self._record(
                 {
                     **self._row(
                         history.CUTOVER, "succeeded", detail="automatic re-publish after failed smoke"
@@ -291,7 +305,7 @@ class Deployer:
             )
         )
         self._step("publish-manifest", "succeeded", time.monotonic() - start, manifest_digest=digest)
-        self.rt.journal.record(self._row("finish", "succeeded", manifest_digest=digest))
+        self._record(self._row("finish", "succeeded", manifest_digest=digest))
         self.outcome.title = f"Deployed {self.idle} to {self.rt.ctx.env_name}" + (
             f" (was {self.live})" if self.live else " (first deploy)"
         )

@@ -51,6 +51,7 @@ class TerminalReporter:
         self.color = color
         self.verbose = verbose
         self.outputs: dict[str, str] = {}
+        self._pending: dict[str, str] = {}
         self.summaries: list[str] = []
         self._secrets: list[str] = []
 
@@ -97,6 +98,7 @@ class TerminalReporter:
 
     def output(self, name: str, value: str) -> None:
         self.outputs[name] = value
+        self._pending[name] = value
 
     def summary(self, markdown: str) -> None:
         logger.debug("step summary not shown on a terminal (%d characters)", len(markdown))
@@ -107,15 +109,15 @@ class TerminalReporter:
 
     def publish(self, report: StageReport, *, json_mode: bool) -> None:
         self.outputs.update(report.outputs)
+        shown = {**self._pending, **dict(report.outputs)}
+        self._pending = {}
         if json_mode:
             self._write(render_json(report))
             return
         self._write(render_terminal(report, color=self.color))
-        if self.outputs:
-            width = max(len(name) for name in self.outputs)
-            self._write(
-                "outputs:\n" + "\n".join(f"  {k.ljust(width)} = {v}" for k, v in self.outputs.items())
-            )
+        if shown:
+            width = max(len(name) for name in shown)
+            self._write("outputs:\n" + "\n".join(f"  {k.ljust(width)} = {v}" for k, v in shown.items()))
 
 
 class GithubActionsReporter:
