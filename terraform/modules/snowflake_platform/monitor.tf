@@ -1,12 +1,13 @@
 # The only resources that use the ACCOUNTADMIN provider alias: creating a resource monitor and
 # assigning it to a warehouse are ACCOUNTADMIN-only operations in Snowflake.
 
+# frequency and start_timestamp are left to Snowflake's defaults (MONTHLY, starting at creation): the
+# provider requires the two together, and leaving both out keeps a calendar date out of the code.
 resource "snowflake_resource_monitor" "pipelineops" {
   provider = snowflake.accountadmin
 
   name                      = "${var.name_prefix}PIPELINEOPS_MONITOR"
   credit_quota              = var.monthly_credit_quota
-  frequency                 = "MONTHLY"
   notify_triggers           = [75, 90]
   suspend_trigger           = 100
   suspend_immediate_trigger = 110
