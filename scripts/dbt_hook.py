@@ -9,9 +9,13 @@ while ``pipelineops demo`` runs would fail on the lock (DESIGN.md §5). This wra
 1. makes the DuckLake extension loadable offline in a cached directory (``PIPELINEOPS_DUCKDB_EXTENSION_DIR``,
    default ``.pipelineops/duckdb_extensions``; the same place the CLI uses),
 2. points ``PIPELINEOPS_LOCAL_DIR`` at a fresh temporary warehouse, removed afterwards,
-3. runs the command, resolving its executable next to this interpreter first (the project's ``.venv``).
+3. runs the command (in ``--cwd``, with file arguments made relative to it), resolving its executable next
+   to this interpreter first (the project's ``.venv``).
 
-Usage: dbt_hook.py [--extension-dir DIR] -- TOOL [ARGS...]
+SQLFluff reads the templater from the ``.sqlfluff`` of its working directory, so the lint hook runs with
+``--cwd dbt`` (where the project's ``.sqlfluff`` lives).
+
+Usage: dbt_hook.py [--extension-dir DIR] [--cwd DIR] -- TOOL [ARGS...]
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         default=Path(os.environ.get("PIPELINEOPS_DUCKDB_EXTENSION_DIR", DEFAULT_EXTENSION_DIR)),
     )
+    parser.add_argument("--cwd", type=Path, default=Path.cwd(), help="run the command in this directory")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- TOOL [ARGS...]")
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -53,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pipelineops.engines.ducklake_extension import prepare_extension_dir
 
     extension_dir = prepare_extension_dir(args.extension_dir.resolve())
+    cwd = args.cwd.resolve()
+    arguments = [os.path.relpath(a, cwd) if Path(a).is_file() else a for a in command[1:]]
     with tempfile.TemporaryDirectory(prefix="pipelineops-hook-") as tmp:
         warehouse = Path(tmp) / "local"
         (warehouse / "data").mkdir(parents=True)
@@ -62,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "PIPELINEOPS_LOCAL_DIR": str(warehouse),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
-        return subprocess.run([resolve(command[0]), *command[1:]], env=env, check=False).returncode
+        return subprocess.run([resolve(command[0]), *arguments], cwd=cwd, env=env, check=False).returncode
 
 
 if __name__ == "__main__":
