@@ -460,6 +460,7 @@ def _check_env_root(config: Config, env: str, keys: dict[str, str]) -> list[str]
     if len(modules) != 1:
         return [*problems, f'{where}: expected one module "snowflake_platform" call']
     body = modules[0].body
+    problems += _check_module_arguments(config.root.parent.parent / MODULE, body, where)
     if body.get("source") != "../../modules/snowflake_platform":
         problems.append(f"{where}: module source must be ../../modules/snowflake_platform")
     if body.get("environment") != env:
@@ -490,6 +491,17 @@ def _check_env_root(config: Config, env: str, keys: dict[str, str]) -> list[str]
         for secret in ("private_key", "password", "token", "private_key_passphrase"):
             if secret in block.body:
                 problems.append(f"{block.where}: {secret} must come from the environment, not from code")
+    return problems
+
+
+def _check_module_arguments(module_dir: Path, call: dict[str, Any], where: str) -> list[str]:
+    """The module call passes only variables the module declares, and every one without a default."""
+    variables = {b.labels[0]: b.body for b in load_module(module_dir).of("variable")}
+    meta = {"source", "version", "providers", "count", "for_each", "depends_on"}
+    passed = set(attrs(call)) - meta
+    problems = [f"{where}: module has no variable {name!r}" for name in sorted(passed - set(variables))]
+    required = {name for name, body in variables.items() if "default" not in body}
+    problems += [f"{where}: module variable {name!r} is not set" for name in sorted(required - passed)]
     return problems
 
 

@@ -50,3 +50,10 @@ def test_secret_in_provider_block_is_caught(plant) -> None:
         '  role          = "SYSADMIN"\n  private_key   = "x"\n',
     )
     assert any("private_key must come from the environment" in p for p in check_environments(copy))
+
+
+def test_misspelt_module_argument_is_caught(plant) -> None:
+    copy = plant("envs/dev/main.tf", "  monthly_credit_quota = ", "  monthly_credit_quta = ")
+    problems = check_environments(copy)
+    assert "envs/dev: module has no variable 'monthly_credit_quta'" in problems
+    assert "envs/dev: module variable 'monthly_credit_quota' is not set" in problems
