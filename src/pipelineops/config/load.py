@@ -146,6 +146,8 @@ def parse_config(raw: object, *, path: Path) -> Config:
             freshness=bool(checks.get("freshness", False)),
         ),
         favor_state=bool(slim.get("favor_state", True)),
+        slim_ci_environment=cast(EnvName, slim.get("environment", "dev")),
+        slim_ci_defer_to=cast(EnvName, slim.get("defer_to", "prod")),
         clone_incremental_parents=bool(slim.get("clone_incremental_parents", True)),
         cleanup_max_age_hours=int(cleanup.get("max_age_hours", 168)),
         require_reason_in=tuple(rollback.get("require_reason_in", ["prod"])),

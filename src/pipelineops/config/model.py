@@ -55,6 +55,8 @@ class Config:
     environments: dict[EnvName, EnvironmentConfig]
     checks: ChecksConfig
     favor_state: bool = True
+    slim_ci_environment: EnvName = "dev"
+    slim_ci_defer_to: EnvName = "prod"
     clone_incremental_parents: bool = True
     cleanup_max_age_hours: int = 168
     require_reason_in: tuple[EnvName, ...] = ("prod",)

@@ -158,3 +158,25 @@ def copy_table(target: Relation, source: Relation, dialect: Dialect) -> str:
 
 def in_list(values: Sequence[str], dialect: Dialect) -> str:
     return "(" + ", ".join(lit(v, dialect) for v in values) + ")"
+
+
+# --- PR schemas ------------------------------------------------------------------------------------
+
+
+def list_schemas_created(database: str, like: str, dialect: Dialect) -> str:
+    """Schemas whose name matches the LIKE pattern ``like``, with their creation time.
+
+    Columns ``name`` and ``created_on``. Snowflake: ``SHOW SCHEMAS`` (no warehouse needed); its LIKE is
+    case-insensitive and ``_`` matches any character, so callers re-check names exactly. DuckDB (DuckLake):
+    the catalog's own metadata, where each live schema row names the snapshot that created it.
+    """
+    if dialect == "snowflake":
+        return f"SHOW SCHEMAS LIKE {lit(like, dialect)} IN DATABASE {ident(database, dialect, field='database')}"
+    meta = ident(f"__ducklake_metadata_{check_identifier(database, field='database')}", dialect)
+    return (
+        "SELECT s.schema_name AS name, sn.snapshot_time AS created_on "
+        f"FROM {meta}.ducklake_schema AS s "
+        f"JOIN {meta}.ducklake_snapshot AS sn ON sn.snapshot_id = s.begin_snapshot "
+        f"WHERE s.end_snapshot IS NULL AND upper(s.schema_name) LIKE {lit(like.upper(), dialect)} "
+        "ORDER BY 1"
+    )
