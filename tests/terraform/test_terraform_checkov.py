@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from terraform_support import REPO, REPORTER_WRITE_GRANT, TERRAFORM
+from tests.terraform.terraform_support import REPO, REPORTER_WRITE_GRANT, TERRAFORM
 
 CHECKOV = REPO / ".venv-checkov/bin/checkov"
 POLICY_IDS = {f"CKV2_PIPELINEOPS_{n}" for n in range(1, 8)}

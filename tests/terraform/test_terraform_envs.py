@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from terraform_checks import check_environments
+from tests.terraform.terraform_checks import check_environments
 
 
 def test_every_environment_has_a_root(terraform_root: Path) -> None:

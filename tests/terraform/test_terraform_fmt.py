@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from terraform_checks import check_fmt
+from tests.terraform.terraform_checks import check_fmt
 
 
 def test_terraform_tree_is_formatted(terraform_root: Path) -> None:

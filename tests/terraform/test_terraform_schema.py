@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import terraform_provider_schema
-from terraform_checks import check_provider_schema
+from tests.terraform import terraform_provider_schema
+from tests.terraform.terraform_checks import check_provider_schema
 
 
 def test_schema_is_read_from_the_cdktf_package() -> None:

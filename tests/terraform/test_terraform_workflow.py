@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from terraform_support import REPO
+from tests.terraform.terraform_support import REPO
 
 WORKFLOW = REPO / ".github/workflows/terraform.yml"
 PIN = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
