@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 a gate or check failed, 2 user error (input, config, credent
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -115,8 +116,9 @@ def main(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     parser = build_parser()
-    try:
-        ns = parser.parse_args(argv)
+    try:  # argparse prints help and usage errors itself: send them to the streams given
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            ns = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     opts = _settings(ns)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from importlib import resources
 from pathlib import Path
 from typing import Any, cast
@@ -46,6 +47,12 @@ def load_config(path: Path) -> Config:
         )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"{path.name} is not UTF-8 text (byte {exc.start})",
+            fix="save the file as UTF-8",
+            runbook=RUNBOOK,
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -67,14 +74,17 @@ def _explain(error: jsonschema.ValidationError, path: Path) -> UserError:
     where = _where(error)
     rule = cast(dict[str, Any], error.schema) if isinstance(error.schema, dict) else {}
     expected = cast(Any, error.validator_value)
-    value = json.dumps(error.instance, default=str)
+    try:
+        value = json.dumps(error.instance, default=str)
+    except TypeError:  # a mapping with non-string keys (YAML allows `1:` or a date as a key)
+        value = repr(error.instance)
     if len(value) > 80:
         value = value[:77] + "..."
     validator = error.validator
     fix = "see the schema: pipelineops/config/schema.json"
     if validator == "additionalProperties":
         allowed = sorted(cast(dict[str, Any], rule.get("properties", {})))
-        extra = sorted(set(cast(dict[str, Any], error.instance)) - set(allowed))
+        extra = sorted(str(k) for k in cast(dict[Any, Any], error.instance) if k not in allowed)
         what = f"{path.name}: unknown key {extra[0]!r} in {where}" if extra else error.message
         fix = f"remove or rename it; allowed keys here: {', '.join(allowed)}"
     elif validator == "required":
@@ -119,6 +129,12 @@ def parse_config(raw: object, *, path: Path) -> Config:
     checks = cast(dict[str, Any], data.get("checks", {}))
     delta = cast(dict[str, Any], checks.get("row_count_delta", {}))
     warn_pct, fail_pct = float(delta.get("warn_pct", 10)), float(delta.get("fail_pct", 50))
+    if math.isnan(warn_pct) or math.isnan(fail_pct):
+        raise UserError(
+            f"{path.name}: checks.row_count_delta thresholds must be numbers, got .nan",
+            fix="set warn_pct and fail_pct to percentages such as 10 and 50",
+            runbook=RUNBOOK,
+        )
     if warn_pct > fail_pct:
         raise UserError(
             f"{path.name}: checks.row_count_delta.warn_pct ({warn_pct:g}) is above fail_pct ({fail_pct:g})",

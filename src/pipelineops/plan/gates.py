@@ -53,9 +53,10 @@ def row_count_delta(
             out.append(GateResult("row-count", name, "pass", f"new relation, {new} rows"))
             continue
         old = live[name]
-        pct = 0.0 if old == new else (100.0 if old == 0 else abs(new - old) * 100.0 / old)
+        change = 0.0 if old == new else (100.0 if old == 0 else (new - old) * 100.0 / old)
+        pct = abs(change)
         verdict: Verdict = "fail" if pct > fail_pct else ("warn" if pct > warn_pct else "pass")
-        out.append(GateResult("row-count", name, verdict, f"{old} → {new} rows ({pct:+.1f}% vs live)"))
+        out.append(GateResult("row-count", name, verdict, f"{old} → {new} rows ({change:+.1f}% vs live)"))
     return out
 
 

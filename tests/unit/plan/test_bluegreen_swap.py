@@ -1,0 +1,472 @@
+"""The blue/green deploy plan: ordered steps and their exact SQL for both engines.
+
+Golden files in ``tests/fixtures/sql/bluegreen_swap/`` hold the SQL of every step (``UPDATE_GOLDEN=1``
+rewrites them). On DuckDB the cutover is one transaction holding every view; on Snowflake, where DDL
+auto-commits, it is one ``ALTER SCHEMA … SWAP WITH …`` per consumer schema, whatever the model count.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import duckdb
+import pytest
+from tests.sqlcheck.golden import GoldenCase, assert_golden, dump_golden, load_golden
+
+from pipelineops.plan.bluegreen_swap import (
+    SHADOW_SUFFIX,
+    DeployInputs,
+    Published,
+    base_schema,
+    build_plan,
+    colour_schema,
+    cutover_steps,
+    dbt_vars,
+    publish_statements,
+)
+from pipelineops.plan.sql import Dialect
+from pipelineops.plan.steps import Plan
+
+GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "bluegreen_swap"
+DATABASE: dict[Dialect, str] = {"duckdb": "lake", "snowflake": "ANALYTICS"}
+PUBLISHED = (
+    Published("MARTS", "fct_orders"),
+    Published("MARTS", "dim_customers"),
+    Published("FINANCE", "fct_revenue"),
+)
+STEP_ORDER_DUCKDB = ["lock", "prepare", "build", "checks", "cutover", "smoke", "publish-manifest", "finish"]
+STEP_ORDER_SNOWFLAKE = [
+    "lock",
+    "prepare",
+    "build",
+    "checks",
+    "prepare-shadow",
+    "cutover",
+    "smoke",
+    "publish-manifest",
+    "finish",
+]
+
+
+def first_deploy(dialect: Dialect, database: str | None = None) -> DeployInputs:
+    """Nothing is live yet: BLUE is built; incremental tables have nothing to carry over from."""
+    return DeployInputs(
+        environment="prod",
+        dialect=dialect,
+        database=database or DATABASE[dialect],
+        live=None,
+        consumer_schemas=("MARTS", "FINANCE"),
+        dbt_target="prod",
+        published=PUBLISHED,
+        existing_views={},
+        incremental_in_live=(Published("MARTS", "fct_orders"),),
+    )
+
+
+def second_deploy(dialect: Dialect, database: str | None = None) -> DeployInputs:
+    """BLUE is live: GREEN is built, two incremental tables carried over, the stale view dropped."""
+    return DeployInputs(
+        environment="prod",
+        dialect=dialect,
+        database=database or DATABASE[dialect],
+        live="BLUE",
+        consumer_schemas=("MARTS", "FINANCE"),
+        dbt_target="prod",
+        published=PUBLISHED,
+        existing_views={"MARTS": ("fct_orders", "dim_customers", "old_revenue"), "FINANCE": ("fct_revenue",)},
+        incremental_in_live=(Published("MARTS", "fct_orders"), ("FINANCE", "fct_revenue")),
+    )
+
+
+SCENARIOS: dict[str, tuple[Callable[[Dialect], DeployInputs], str]] = {
+    "first_deploy": (first_deploy, "first deploy: nothing live, BLUE built and published"),
+    "second_deploy": (
+        second_deploy,
+        "second deploy: BLUE live, GREEN built with incremental carry-over, stale view old_revenue dropped",
+    ),
+}
+
+
+# --- golden files (tests/sqlcheck/golden.py format: one case per SQL step of each scenario) -------------
+
+
+def expected_cases(dialect: Dialect) -> list[GoldenCase]:
+    """The golden cases the plans give now: ``<scenario>__<step>``, statements one per line."""
+    path = GOLDEN_DIR / f"{dialect}.sql"
+    cases = []
+    for scenario, (make, description) in SCENARIOS.items():
+        for step in build_plan(make(dialect)).steps:
+            if step.sql:
+                meta = {
+                    "case": f"{scenario}__{step.name}",
+                    "dialect": dialect,
+                    "scenario": description,
+                    "step": step.name,
+                    "transactional": str(step.transactional).lower(),
+                }
+                cases.append(GoldenCase(path, 0, meta, "\n".join(f"{stmt};" for stmt in step.sql)))
+    return cases
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "snowflake"])
+def test_plan_matches_golden_sql(dialect: Dialect) -> None:
+    expected = expected_cases(dialect)
+    path = GOLDEN_DIR / f"{dialect}.sql"
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump_golden(expected), encoding="utf-8")
+    assert path.is_file(), f"{path} missing: run with UPDATE_GOLDEN=1 to write it"
+    golden = {case.name: case for case in load_golden(path)}
+    assert list(golden) == [case.name for case in expected]
+    for case in expected:
+        assert golden[case.name].meta == case.meta, golden[case.name]
+        assert_golden(golden[case.name], case.sql)
+
+
+def test_golden_directory_holds_one_file_per_dialect() -> None:
+    assert sorted(p.name for p in GOLDEN_DIR.iterdir()) == ["duckdb.sql", "snowflake.sql"]
+    names = [c.name for c in load_golden(GOLDEN_DIR / "snowflake.sql")]
+    assert names == [
+        "first_deploy__prepare",
+        "first_deploy__prepare-shadow",
+        "first_deploy__cutover",
+        "second_deploy__prepare",
+        "second_deploy__prepare-shadow",
+        "second_deploy__cutover",
+    ]
+    duck = {c.name: c.meta["transactional"] for c in load_golden(GOLDEN_DIR / "duckdb.sql")}
+    assert duck == {
+        "first_deploy__prepare": "false",
+        "first_deploy__cutover": "true",
+        "second_deploy__prepare": "false",
+        "second_deploy__cutover": "true",
+    }
+
+
+# --- shape of the plan --------------------------------------------------------------------------------
+
+
+def test_step_order_per_dialect() -> None:
+    assert [s.name for s in build_plan(second_deploy("duckdb")).steps] == STEP_ORDER_DUCKDB
+    assert [s.name for s in build_plan(second_deploy("snowflake")).steps] == STEP_ORDER_SNOWFLAKE
+
+
+def test_first_deploy_builds_blue_and_carries_nothing_over() -> None:
+    inputs = first_deploy("duckdb")
+    assert inputs.idle == "BLUE"
+    plan = build_plan(inputs)
+    assert plan.step("prepare").sql == (
+        'CREATE SCHEMA IF NOT EXISTS "lake"."MARTS__BLUE"',
+        'CREATE SCHEMA IF NOT EXISTS "lake"."FINANCE__BLUE"',
+    )
+    assert dict(plan.facts) == {
+        "environment": "prod",
+        "live colour": "none (first deploy)",
+        "idle colour (to build)": "BLUE",
+        "published relations": "3",
+    }
+    assert "readers keep reading nothing yet" in plan.step("build").why
+
+
+@pytest.mark.parametrize(("live", "idle"), [(None, "BLUE"), ("BLUE", "GREEN"), ("GREEN", "BLUE")])
+def test_idle_colour_is_the_other_one(live: str | None, idle: str) -> None:
+    inputs = replace(second_deploy("duckdb"), live=live)  # type: ignore[arg-type]
+    assert inputs.idle == idle
+    plan = build_plan(inputs)
+    assert plan.step("build").dbt_args == ("build", "--vars", f'{{"pipelineops_colour":"{idle}"}}')
+    assert all(f"__{idle}" in stmt for stmt in plan.step("prepare").sql if "SCHEMA" in stmt)
+
+
+def test_incremental_tables_are_carried_over_from_live_to_idle() -> None:
+    duck = build_plan(second_deploy("duckdb")).step("prepare").sql
+    assert duck == (
+        'CREATE SCHEMA IF NOT EXISTS "lake"."MARTS__GREEN"',
+        'CREATE SCHEMA IF NOT EXISTS "lake"."FINANCE__GREEN"',
+        'CREATE OR REPLACE TABLE "lake"."MARTS__GREEN"."fct_orders" AS SELECT * FROM "lake"."MARTS__BLUE"."fct_orders"',
+        'CREATE OR REPLACE TABLE "lake"."FINANCE__GREEN"."fct_revenue" AS SELECT * FROM "lake"."FINANCE__BLUE"."fct_revenue"',
+    )  # the schema statements are not repeated for the carried-over tables
+    snow = build_plan(second_deploy("snowflake")).step("prepare").sql
+    assert snow[2] == (
+        'CREATE OR REPLACE TABLE "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS" CLONE "ANALYTICS"."MARTS__BLUE"."FCT_ORDERS"'
+    )
+
+
+def test_carried_over_table_outside_the_consumer_schemas_gets_its_schema() -> None:
+    inputs = replace(second_deploy("duckdb"), incremental_in_live=(("INTERMEDIATE", "int_lines"),))
+    assert build_plan(inputs).step("prepare").sql[2:] == (
+        'CREATE SCHEMA IF NOT EXISTS "lake"."INTERMEDIATE__GREEN"',
+        'CREATE OR REPLACE TABLE "lake"."INTERMEDIATE__GREEN"."int_lines" AS SELECT * FROM "lake"."INTERMEDIATE__BLUE"."int_lines"',
+    )
+
+
+def test_build_step_passes_extra_dbt_args_after_the_colour() -> None:
+    inputs = replace(second_deploy("duckdb"), extra_dbt_args=("--target", "prod", "--fail-fast"))
+    assert build_plan(inputs).step("build").dbt_args == (
+        "build",
+        "--vars",
+        '{"pipelineops_colour":"GREEN"}',
+        "--target",
+        "prod",
+        "--fail-fast",
+    )
+
+
+def test_only_the_sql_steps_carry_sql() -> None:
+    plan = build_plan(second_deploy("snowflake"))
+    assert {s.name: s.action for s in plan.steps if s.action != "sql"} == {
+        "lock": "note",
+        "build": "dbt",
+        "checks": "check",
+        "smoke": "check",
+        "finish": "note",
+    }
+    for step in plan.steps:
+        assert bool(step.sql) == (step.name in ("prepare", "prepare-shadow", "cutover")), step.name
+
+
+# --- DuckDB: one transaction holds the whole cutover ------------------------------------------------------
+
+
+def test_duckdb_cutover_is_one_transactional_step_with_every_view() -> None:
+    plan = build_plan(second_deploy("duckdb"))
+    transactional = [s for s in plan.steps if s.transactional]
+    assert [s.name for s in transactional] == ["cutover"]
+    cutover = plan.step("cutover")
+    assert cutover.sql == (
+        'CREATE SCHEMA IF NOT EXISTS "lake"."MARTS"',
+        'CREATE OR REPLACE VIEW "lake"."MARTS"."fct_orders" AS SELECT * FROM "lake"."MARTS__GREEN"."fct_orders"',
+        'CREATE OR REPLACE VIEW "lake"."MARTS"."dim_customers" AS SELECT * FROM "lake"."MARTS__GREEN"."dim_customers"',
+        'DROP VIEW IF EXISTS "lake"."MARTS"."old_revenue"',
+        'CREATE SCHEMA IF NOT EXISTS "lake"."FINANCE"',
+        'CREATE OR REPLACE VIEW "lake"."FINANCE"."fct_revenue" AS SELECT * FROM "lake"."FINANCE__GREEN"."fct_revenue"',
+    )
+    assert "re-point 3 consumer views" in cutover.why
+    assert not any("SWAP" in s for s in cutover.sql)
+
+
+def test_duckdb_stale_view_match_is_case_insensitive() -> None:
+    inputs = replace(second_deploy("duckdb"), existing_views={"MARTS": ("FCT_ORDERS", "Old_Revenue")})
+    drops = [s for s in build_plan(inputs).step("cutover").sql if s.startswith("DROP")]
+    assert drops == ['DROP VIEW IF EXISTS "lake"."MARTS"."Old_Revenue"']
+
+
+def test_duckdb_cutover_statements_grow_with_models_in_one_step() -> None:
+    for n in (5, 500):
+        published = tuple(Published("MARTS", f"model_{i}") for i in range(n))
+        plan = build_plan(replace(first_deploy("duckdb"), published=published))
+        assert plan.statement_count("cutover") == n + 2  # a view each, plus CREATE SCHEMA per consumer schema
+        assert sum(1 for s in plan.steps if s.transactional) == 1
+
+
+# --- Snowflake: shadow schemas, then one SWAP per consumer schema ----------------------------------------
+
+
+def test_snowflake_cutover_is_one_swap_per_consumer_schema() -> None:
+    plan = build_plan(second_deploy("snowflake"))
+    assert not any(s.transactional for s in plan.steps)  # DDL auto-commits: no pretend transaction
+    assert plan.step("cutover").sql == (
+        'ALTER SCHEMA "ANALYTICS"."MARTS" SWAP WITH "ANALYTICS"."MARTS__NEXT"',
+        'ALTER SCHEMA "ANALYTICS"."FINANCE" SWAP WITH "ANALYTICS"."FINANCE__NEXT"',
+    )
+    assert "one atomic SWAP per consumer schema" in plan.step("cutover").why
+
+
+def test_snowflake_shadow_schemas_hold_exactly_the_new_views() -> None:
+    shadow = build_plan(second_deploy("snowflake")).step("prepare-shadow").sql
+    assert shadow == (
+        'CREATE OR REPLACE SCHEMA "ANALYTICS"."MARTS__NEXT"',
+        'CREATE SCHEMA IF NOT EXISTS "ANALYTICS"."MARTS"',
+        'CREATE OR REPLACE VIEW "ANALYTICS"."MARTS__NEXT"."FCT_ORDERS" COPY GRANTS AS SELECT * FROM "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS"',
+        'CREATE OR REPLACE VIEW "ANALYTICS"."MARTS__NEXT"."DIM_CUSTOMERS" COPY GRANTS AS SELECT * FROM "ANALYTICS"."MARTS__GREEN"."DIM_CUSTOMERS"',
+        'CREATE OR REPLACE SCHEMA "ANALYTICS"."FINANCE__NEXT"',
+        'CREATE SCHEMA IF NOT EXISTS "ANALYTICS"."FINANCE"',
+        'CREATE OR REPLACE VIEW "ANALYTICS"."FINANCE__NEXT"."FCT_REVENUE" COPY GRANTS AS SELECT * FROM "ANALYTICS"."FINANCE__GREEN"."FCT_REVENUE"',
+    )
+    # the stale view is dropped by construction: the shadow schema is replaced and never gets it
+    plan_text = " ".join(s for step in build_plan(second_deploy("snowflake")).steps for s in step.sql)
+    assert "OLD_REVENUE" not in plan_text.upper()
+
+
+@pytest.mark.parametrize("schemas", [("MARTS",), ("MARTS", "FINANCE"), ("MARTS", "FINANCE", "SALES")])
+def test_snowflake_cutover_count_is_the_same_for_5_and_500_models(schemas: tuple[str, ...]) -> None:
+    counts = {}
+    for n in (5, 500):
+        published = tuple(Published(schemas[i % len(schemas)], f"model_{i}") for i in range(n))
+        plan = build_plan(replace(second_deploy("snowflake"), consumer_schemas=schemas, published=published))
+        counts[n] = plan.statement_count("cutover")
+        assert all(s.startswith("ALTER SCHEMA ") and " SWAP WITH " in s for s in plan.step("cutover").sql)
+        assert plan.statement_count("prepare-shadow") == n + 2 * len(schemas)
+    assert counts[5] == counts[500] == len(schemas)
+
+
+def test_every_snowflake_statement_passes_the_strict_check() -> None:
+    from tests.sqlcheck.snowflake_check import check_snowflake_sql
+
+    checked = 0
+    for make in (first_deploy, second_deploy):
+        for step in build_plan(make("snowflake")).steps:
+            for stmt in step.sql:
+                check_snowflake_sql(stmt)
+                checked += 1
+    assert checked == 11 + 13  # every statement of both plans was checked
+
+
+def test_snowflake_golden_files_pass_the_strict_check() -> None:
+    from tests.sqlcheck.snowflake_check import check_snowflake_sql
+
+    cases = load_golden(GOLDEN_DIR / "snowflake.sql")
+    stmts = [line for case in cases for line in case.sql.splitlines()]
+    assert len(stmts) == 11 + 13
+    for stmt in stmts:
+        assert stmt.endswith(";"), stmt
+        check_snowflake_sql(stmt)
+
+
+def test_snowflake_strict_check_catches_a_broken_swap() -> None:
+    """The check the plan relies on really rejects a typo (so the test above can fail)."""
+    from tests.sqlcheck.snowflake_check import check_snowflake_sql
+
+    with pytest.raises(AssertionError):
+        check_snowflake_sql('ALTER SCHEMA "ANALYTICS"."MARTS" SWAP WTIH "ANALYTICS"."MARTS__NEXT"')
+
+
+# --- the shared pieces: cutover_steps (deploys and rollbacks), names, vars --------------------------------
+
+
+def test_cutover_steps_for_a_rollback_republish_the_given_colour() -> None:
+    steps = cutover_steps(
+        dialect="snowflake",
+        database="ANALYTICS",
+        colour="BLUE",
+        consumer_schemas=("MARTS",),
+        published=PUBLISHED,
+        existing_views={},
+        why="rollback to d1",
+    )
+    assert [s.name for s in steps] == ["prepare-shadow", "cutover"]
+    assert steps[1].why == "rollback to d1 — one atomic SWAP per consumer schema"
+    assert all('"MARTS__BLUE"' in s for s in steps[0].sql if "VIEW" in s)
+    assert not any("FINANCE" in s for s in steps[0].sql)  # only the consumer schemas asked for
+    (duck,) = cutover_steps(
+        dialect="duckdb",
+        database="lake",
+        colour="BLUE",
+        consumer_schemas=("MARTS",),
+        published=PUBLISHED,
+        existing_views={"FINANCE": ("fct_revenue",)},
+        why="rollback to d1",
+    )
+    assert duck.transactional and duck.why == "rollback to d1"
+    assert not any("FINANCE" in s for s in duck.sql)
+
+
+def test_publish_statements_select_one_consumer_schema() -> None:
+    stmts = publish_statements(
+        dialect="duckdb", database="lake", colour="GREEN", published=PUBLISHED, schema="FINANCE", into="X"
+    )
+    assert stmts == [
+        'CREATE OR REPLACE VIEW "lake"."X"."fct_revenue" AS SELECT * FROM "lake"."FINANCE__GREEN"."fct_revenue"'
+    ]
+
+
+def test_colour_and_base_schema_names() -> None:
+    assert colour_schema("marts", "GREEN") == "MARTS__GREEN"
+    assert base_schema("MARTS__GREEN") == ("MARTS", "GREEN")
+    assert base_schema("marts__blue") == ("MARTS", "BLUE")
+    assert base_schema("MARTS") == ("MARTS", None)
+    assert base_schema("MARTS__NEXT") == ("MARTS__NEXT", None)
+    assert SHADOW_SUFFIX == "__NEXT"
+
+
+def test_dbt_vars_are_compact_sorted_json() -> None:
+    assert dbt_vars({"b": 1, "a": "x y"}) == '{"a":"x y","b":1}'
+    assert dbt_vars({}) == "{}"
+
+
+def test_bad_names_never_reach_sql() -> None:
+    from pipelineops.errors import UserError
+
+    with pytest.raises(UserError):
+        build_plan(replace(second_deploy("snowflake"), published=(Published("MARTS", 'x"; DROP'),)))
+    with pytest.raises(UserError):
+        build_plan(replace(second_deploy("duckdb"), consumer_schemas=("MARTS\u0410",)))
+
+
+# --- the DuckDB plan runs for real: prepare, a stand-in for dbt, the one-transaction cutover ------------
+
+
+def _tables(con: duckdb.DuckDBPyConnection, colour: str, orders: int) -> None:
+    """What ``dbt build`` leaves in a colour: the three relations, with ``orders`` rows in fct_orders."""
+    con.execute(f'CREATE TABLE IF NOT EXISTS lake."MARTS__{colour}".fct_orders (id INT, colour VARCHAR)')
+    con.execute(  # an incremental run appends after the rows it carried over
+        f"INSERT INTO lake.\"MARTS__{colour}\".fct_orders SELECT range + 100 * {len(colour)}, '{colour}' "
+        f"FROM range({orders})"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE lake.\"MARTS__{colour}\".dim_customers AS SELECT '{colour}' AS colour"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE lake.\"FINANCE__{colour}\".fct_revenue AS SELECT '{colour}' AS colour"
+    )
+
+
+def _run(con: duckdb.DuckDBPyConnection, plan: Plan, name: str) -> None:
+    step = plan.step(name)
+    con.execute("BEGIN TRANSACTION") if step.transactional else None
+    for stmt in step.sql:
+        con.execute(stmt)
+    con.execute("COMMIT") if step.transactional else None
+
+
+def _colours(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The colours the consumer views read (fct_orders by its newest rows: it carries older ones over)."""
+    return {
+        row[0]
+        for query in (
+            'SELECT colour FROM lake."MARTS".fct_orders ORDER BY id DESC LIMIT 1',
+            'SELECT colour FROM lake."MARTS".dim_customers',
+            'SELECT colour FROM lake."FINANCE".fct_revenue',
+        )
+        for row in con.execute(query).fetchall()
+    }
+
+
+def test_duckdb_plans_run_and_the_cutover_is_all_or_nothing() -> None:
+    con = duckdb.connect()
+    con.execute("ATTACH ':memory:' AS lake")
+    first = build_plan(first_deploy("duckdb"))
+    _run(con, first, "prepare")
+    _tables(con, "BLUE", orders=3)
+    _run(con, first, "cutover")
+    assert _colours(con) == {"BLUE"}
+    con.execute('CREATE VIEW lake."MARTS".old_revenue AS SELECT 1 AS x')
+
+    second = build_plan(second_deploy("duckdb"))
+    _run(con, second, "prepare")
+    carried = con.execute('SELECT count(*) FROM lake."MARTS__GREEN".fct_orders').fetchone()
+    assert carried == (3,)  # the incremental table continues from the live rows
+    _tables(con, "GREEN", orders=2)
+
+    # a cutover that fails half-way leaves readers on BLUE: one transaction, rolled back
+    broken = (
+        *second.step("cutover").sql[:3],
+        'CREATE OR REPLACE VIEW lake."MARTS".x AS SELECT * FROM nowhere',
+    )
+    con.execute("BEGIN TRANSACTION")
+    with pytest.raises(duckdb.Error):
+        for stmt in broken:
+            con.execute(stmt)
+    con.execute("ROLLBACK")
+    assert _colours(con) == {"BLUE"}
+
+    _run(con, second, "cutover")
+    assert _colours(con) == {"GREEN"}
+    assert con.execute('SELECT count(*) FROM lake."MARTS".fct_orders').fetchone() == (5,)
+    views = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE database_name = 'lake' AND schema_name = 'MARTS' ORDER BY 1"
+    ).fetchall()
+    assert views == [("dim_customers",), ("fct_orders",)]  # old_revenue is gone
+    con.close()

@@ -1,0 +1,197 @@
+"""Reading the DEPLOY_STATE journal: live colour, previous deploy, intact colours, unfinished steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pipelineops.plan import history
+from pipelineops.plan.history import (
+    as_colour,
+    deploy_publication,
+    live,
+    other,
+    previous_deploy,
+    publications,
+    rebuilt_since,
+    unfinished_steps,
+)
+
+Row = Mapping[str, object]
+
+
+def deploy(deploy_id: str, colour: str, *, sha: str = "", cutover: str = "succeeded") -> list[Row]:
+    """The journal rows of one deploy, the way bluegreen-swap writes them."""
+    base = {"deploy_id": deploy_id, "kind": "deploy", "git_sha": sha or f"sha-{deploy_id}", "actor": "ci"}
+    steps: list[Row] = [
+        {**base, "step": "prepare", "status": "started", "colour_to": colour},
+        {**base, "step": "prepare", "status": "succeeded", "colour_to": colour},
+        {**base, "step": "build", "status": "started", "colour_to": colour, "started_at": f"{deploy_id}-t0"},
+        {**base, "step": "build", "status": "succeeded", "colour_to": colour},
+        {**base, "step": "checks", "status": "started", "colour_to": colour},
+        {**base, "step": "checks", "status": "succeeded", "colour_to": colour},
+        {
+            **base,
+            "step": "cutover",
+            "status": cutover,
+            "colour_to": colour,
+            "started_at": f"{deploy_id}-t1",
+            "finished_at": f"{deploy_id}-t2",
+        },
+        {**base, "step": "finish", "status": "succeeded", "colour_to": colour},
+    ]
+    return steps
+
+
+def rollback(deploy_id: str, colour: str) -> list[Row]:
+    return [
+        {
+            "deploy_id": deploy_id,
+            "kind": "rollback",
+            "step": "cutover",
+            "status": "succeeded",
+            "colour_to": colour,
+            "git_sha": None,
+            "actor": None,
+            "started_at": f"{deploy_id}-t1",
+        }
+    ]
+
+
+def test_other_and_as_colour() -> None:
+    assert (other("BLUE"), other("GREEN")) == ("GREEN", "BLUE")
+    assert as_colour("green") == "GREEN"
+    assert as_colour("BLUE") == "BLUE"
+    assert as_colour(None) is None
+    assert as_colour("RED") is None
+    assert as_colour("") is None
+
+
+def test_step_names_are_shared_constants() -> None:
+    assert (history.BUILD, history.CUTOVER, history.FINISH) == ("build", "cutover", "finish")
+
+
+def test_empty_journal_has_no_live_colour() -> None:
+    assert publications([]) == []
+    assert live([]) is None
+    assert previous_deploy([]) is None
+    assert deploy_publication([], "d1") is None
+
+
+def test_live_colour_is_the_last_successful_cutover() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN")
+    pub = live(rows)
+    assert pub is not None
+    assert (pub.deploy_id, pub.kind, pub.colour, pub.git_sha, pub.actor) == (
+        "d2",
+        "deploy",
+        "GREEN",
+        "sha-d2",
+        "ci",
+    )
+    assert pub.at == "d2-t2"  # finished_at wins over started_at
+    assert rows[pub.index]["step"] == "cutover" and rows[pub.index]["deploy_id"] == "d2"
+
+
+def test_failed_or_started_cutovers_and_gate_failures_do_not_publish() -> None:
+    stopped = [r for r in deploy("d2", "GREEN") if r["step"] not in ("cutover", "finish")]
+    crashed = [r for r in deploy("d3", "GREEN", cutover="started")]
+    failed = [r for r in deploy("d4", "GREEN", cutover="failed")]
+    rows = deploy("d1", "BLUE") + stopped + crashed + failed
+    assert [p.deploy_id for p in publications(rows)] == ["d1"]
+    assert live(rows).colour == "BLUE"  # type: ignore[union-attr]
+
+
+def test_cutover_row_without_a_colour_is_ignored() -> None:
+    rows = [{"deploy_id": "x", "kind": "deploy", "step": "cutover", "status": "succeeded", "colour_to": None}]
+    assert publications(rows) == []
+
+
+def test_rollback_publication_is_live_and_missing_fields_are_blank() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + rollback("r1", "BLUE")
+    pub = live(rows)
+    assert pub is not None
+    assert (pub.deploy_id, pub.kind, pub.colour, pub.git_sha, pub.actor, pub.at) == (
+        "r1",
+        "rollback",
+        "BLUE",
+        "",
+        "",
+        "r1-t1",  # no finished_at: started_at
+    )
+
+
+def test_previous_deploy_is_the_deploy_before_the_live_one_on_the_other_colour() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + deploy("d3", "BLUE")
+    prev = previous_deploy(rows)
+    assert prev is not None and (prev.deploy_id, prev.colour) == ("d2", "GREEN")
+
+
+def test_previous_deploy_after_a_rollback_is_the_deploy_rolled_back_from() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + rollback("r1", "BLUE")
+    prev = previous_deploy(rows)
+    assert prev is not None and prev.deploy_id == "d2"
+
+
+def test_no_previous_deploy_after_the_first_one() -> None:
+    assert previous_deploy(deploy("d1", "BLUE")) is None
+
+
+def test_previous_deploy_ignores_rollbacks_as_targets() -> None:
+    rows = deploy("d1", "BLUE") + rollback("r1", "GREEN") + deploy("d2", "BLUE")
+    assert previous_deploy(rows) is None  # the only GREEN publication was a rollback
+
+
+def test_deploy_publication_finds_deploys_only() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + rollback("r1", "BLUE")
+    pub = deploy_publication(rows, "d1")
+    assert pub is not None and pub.colour == "BLUE"
+    assert deploy_publication(rows, "r1") is None
+    assert deploy_publication(rows, "d9") is None
+
+
+def test_rebuilt_since_names_the_deploy_that_started_rebuilding_the_colour() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN")
+    d1 = deploy_publication(rows, "d1")
+    assert d1 is not None
+    assert rebuilt_since(rows, d1) is None  # GREEN was built, BLUE is intact
+    # d3 starts building BLUE (the idle colour) and dies before its cutover
+    rows += [
+        r for r in deploy("d3", "BLUE") if r["step"] in ("prepare", "build") and r["status"] == "started"
+    ]
+    assert rebuilt_since(rows, d1) == "d3"
+
+
+def test_rebuilt_since_only_looks_after_the_publication() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + deploy("d3", "BLUE")
+    d3 = deploy_publication(rows, "d3")
+    d2 = deploy_publication(rows, "d2")
+    assert d3 is not None and d2 is not None
+    assert rebuilt_since(rows, d3) is None  # d3's own build came before its cutover
+    assert rebuilt_since(rows, d2) is None  # only BLUE was built after d2
+    d1 = deploy_publication(rows, "d1")
+    assert d1 is not None and rebuilt_since(rows, d1) == "d3"
+
+
+def test_unfinished_steps_are_started_and_never_ended() -> None:
+    rows: list[Row] = [
+        *deploy("d1", "BLUE"),
+        {"deploy_id": "d2", "step": "prepare", "status": "started"},
+        {"deploy_id": "d2", "step": "prepare", "status": "succeeded"},
+        {"deploy_id": "d2", "step": "build", "status": "started"},
+        {"deploy_id": "d3", "step": "checks", "status": "started"},  # another deploy
+        {"deploy_id": "d2", "step": "swap", "status": "succeeded"},  # ended, never started: ignored
+    ]
+    assert unfinished_steps(rows, "d2") == ["build"]
+    assert unfinished_steps(rows, "d1") == []
+    assert unfinished_steps(rows, "nobody") == []
+
+
+def test_unfinished_steps_of_a_resumed_deploy_are_closed_by_abandoned_rows() -> None:
+    rows: list[Row] = [
+        {"deploy_id": "d2", "step": "build", "status": "started"},
+        {"deploy_id": "d2", "step": "build", "status": "abandoned"},
+        {"deploy_id": "d2", "step": "build", "status": "started"},
+    ]
+    assert unfinished_steps(rows, "d2") == ["build"]
+    rows.append({"deploy_id": "d2", "step": "build", "status": "succeeded"})
+    assert unfinished_steps(rows, "d2") == []
