@@ -40,8 +40,50 @@ DEFECTS = {
 }
 INVALID_STATUSES = ["Completed", "SHIPPED", " completed", "Returned "]
 STATUSES = ["placed", "shipped", "completed", "returned", "cancelled"]
-FIRST = "Ava Ben Cleo Dan Eve Finn Gia Hugo Ivy Jon Kai Lea Milo Nia Omar Pia Quinn Rosa Sam Tea Uma Vic".split()
-LAST = "Adler Berg Costa Diaz Egger Fox Gray Hahn Ito Jung Kerr Lund Moss Nagy Ortiz Park Roth Sato".split()
+FIRST = [
+    "Ava",
+    "Ben",
+    "Cleo",
+    "Dan",
+    "Eve",
+    "Finn",
+    "Gia",
+    "Hugo",
+    "Ivy",
+    "Jon",
+    "Kai",
+    "Lea",
+    "Milo",
+    "Nia",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tea",
+    "Uma",
+    "Vic",
+]
+LAST = [
+    "Adler",
+    "Berg",
+    "Costa",
+    "Diaz",
+    "Egger",
+    "Fox",
+    "Gray",
+    "Hahn",
+    "Ito",
+    "Jung",
+    "Kerr",
+    "Lund",
+    "Moss",
+    "Nagy",
+    "Ortiz",
+    "Park",
+    "Roth",
+    "Sato",
+]
 COUNTRIES = ["US", "US", "US", "CA", "GB", "DE", "FR", "NL", "AU"]
 CATEGORIES = ["apparel", "footwear", "accessories", "home", "outdoor"]
 CHANNELS = ["web", "web", "web", "mobile_app", "mobile_app", "marketplace"]
@@ -65,7 +107,7 @@ def nightly_load(event: datetime, last_load: datetime) -> datetime:
 
 
 def generate() -> dict[str, tuple[list[str], list[list[str]]]]:
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - reproducible test data, not security
     start = datetime.combine(ANCHOR - timedelta(days=HISTORY_DAYS), datetime.min.time())
     last_load = datetime.combine(ANCHOR, datetime.min.time()) + timedelta(minutes=30)
     shipments_last_load = last_load - timedelta(days=SHIPMENTS_FEED_STOPPED_DAYS)
@@ -112,7 +154,7 @@ def generate() -> dict[str, tuple[list[str], list[list[str]]]]:
     for row in rng.sample(customers[:-50], DEFECTS["duplicate_customer_ids"]):
         again = list(row)
         again[3] = again[3].replace("@example.com", "@mail.example.org")
-        again[6] = ts(datetime.fromisoformat(row[6]) + timedelta(days=rng.randrange(1, 30)))
+        again[6] = ts(min(datetime.fromisoformat(row[6]) + timedelta(days=rng.randrange(1, 30)), last_load))
         customers.append(again)
     customers.sort(key=lambda r: (int(r[0]), r[6]))
 
@@ -163,7 +205,7 @@ def generate() -> dict[str, tuple[list[str], list[list[str]]]]:
                     str(order_id),
                     str(pid),
                     str(quantity),
-                    money(prices[pid] if pid in prices else 1999),
+                    money(prices.get(pid, 1999)),
                     str(discount),
                     ts(nightly_load(ordered, last_load)),
                 ]
@@ -182,7 +224,16 @@ def generate() -> dict[str, tuple[list[str], list[list[str]]]]:
             payment_id += 1
             fee = part * 29 // 1000 + 30
             payments.append(
-                [str(payment_id), str(order_id), rng.choice(METHODS), money(part), "success", ts(paid), "", fee]
+                [
+                    str(payment_id),
+                    str(order_id),
+                    rng.choice(METHODS),
+                    money(part),
+                    "success",
+                    ts(paid),
+                    "",
+                    fee,
+                ]
             )
         if status in ("shipped", "completed", "returned"):
             shipped = ordered + timedelta(hours=rng.randrange(6, 96))
@@ -240,7 +291,15 @@ def generate() -> dict[str, tuple[list[str], list[list[str]]]]:
         ),
         "raw_orders": (["order_id", "customer_id", "ordered_at", "status", "channel", "_loaded_at"], orders),
         "raw_order_items": (
-            ["order_item_id", "order_id", "product_id", "quantity", "unit_price", "discount_pct", "_loaded_at"],
+            [
+                "order_item_id",
+                "order_id",
+                "product_id",
+                "quantity",
+                "unit_price",
+                "discount_pct",
+                "_loaded_at",
+            ],
             items,
         ),
         "raw_payments": (

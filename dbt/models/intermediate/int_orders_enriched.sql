@@ -84,6 +84,8 @@ select
     end as payment_status,
     shipped_at,
     delivered_at,
-    {{ dbt.datediff('ordered_at', 'shipped_at', 'day') }} as days_to_ship,
-    {{ dbt.datediff('shipped_at', 'delivered_at', 'day') }} as days_in_transit
+    {{ dbt.datediff('ordered_at', 'shipped_at', 'day') }}
+        as days_to_ship,
+    {{ dbt.datediff('shipped_at', 'delivered_at', 'day') }}
+        as days_in_transit
 from joined

@@ -8,7 +8,8 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by customer_id order by _loaded_at desc, email asc
+            partition by customer_id
+            order by _loaded_at desc, email asc
         ) as delivery_rank
     from source
     where customer_id is not null
