@@ -22,14 +22,32 @@ def _pr(p: argparse.ArgumentParser) -> None:
 
 
 def _pr_schema(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=("create", "drop"), help="create or drop the PR's schemas")
+    p.add_argument("action", nargs="?", choices=("create", "drop"), help="create or drop the PR's schemas")
+    p.add_argument(
+        "--action",
+        dest="action_option",
+        choices=("create", "drop"),
+        help="the same as the positional ACTION (the form the pr-schema action passes)",
+    )
     _pr(p)
 
 
 def _slim_ci(p: argparse.ArgumentParser) -> None:
     _pr(p)
-    p.add_argument("--state-dir", help="folder with the production manifest.json (default: fetch it)")
-    p.add_argument("--base-ref", default="origin/main", help="git ref the PR is compared with")
+    p.add_argument(
+        "--state-dir",
+        help="folder with the production manifest.json (default: the manifest the last deploy of "
+        "slim_ci.defer_to published in the journal)",
+    )
+    p.add_argument(
+        "--base-ref",
+        default="origin/main",
+        help="git ref the PR is compared with for the vars blind spot (default: origin/main)",
+    )
+    p.add_argument(
+        "--comment-file",
+        help="write the PR comment body to this file instead of posting it on the pull request",
+    )
 
 
 def _bluegreen(p: argparse.ArgumentParser) -> None:
@@ -62,7 +80,12 @@ def _rollback(p: argparse.ArgumentParser) -> None:
 def _cleanup(p: argparse.ArgumentParser) -> None:
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--pr", help="drop this PR's schemas (on pull_request: closed)")
-    mode.add_argument("--sweep", action="store_true", help="drop every CI_PR_* schema of a closed or old PR")
+    mode.add_argument(
+        "--sweep",
+        action="store_true",
+        help="drop every CI_PR_* schema whose PR is closed or missing on GitHub, or that is older than "
+        "cleanup.max_age_hours",
+    )
 
 
 def _status(p: argparse.ArgumentParser) -> None:

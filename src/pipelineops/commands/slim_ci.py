@@ -1,10 +1,460 @@
-"""`pipelineops slim-ci`: not implemented yet (see `pipelineops slim-ci --help` for what it will do)."""
+"""``pipelineops slim-ci --pr N``: build and test only what a pull request changed, in its own schema.
+
+production manifest (journal of ``slim_ci.defer_to``, or ``--state-dir``) → ``dbt ls state:modified+``
+(the selection, and the PR's manifest) → why each node was selected and the blind spots (plan/slim_ci)
+→ optional ``dbt clone`` → ``dbt build --defer --state [--favor-state]`` into ``CI_PR_<n>*`` → report,
+outputs and the sticky PR comment (marker ``slim-ci``).
+"""
 
 from __future__ import annotations
 
-from pipelineops.commands.not_implemented import refuse
-from pipelineops.report.model import StageReport
+import json
+import logging
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from pipelineops.commands.pr_schema import pr_environment
+from pipelineops.commands.runtime import Runtime
+from pipelineops.config import Config
+from pipelineops.dbt.artifacts import load_json, manifest_digest, node_results
+from pipelineops.dbt.runner import DbtInvocation, vars_arg
+from pipelineops.errors import CheckFailed, PipelineOpsError, UserError
+from pipelineops.github.client import DEFAULT_API_URL, make_client
+from pipelineops.github.comments import upsert_sticky_comment
+from pipelineops.github.event import Event
+from pipelineops.plan import slim_ci as plan
+from pipelineops.plan.identifiers import check_pr_number, pr_schema_base
+from pipelineops.plan.steps import Plan, render_plan
+from pipelineops.report.model import Annotation, Conclusion, Section, StageReport
+from pipelineops.report.pr_comment import render_pr_comment
+from pipelineops.report.reporter import Reporter
+
+log = logging.getLogger(__name__)
+MARKER = "slim-ci"
+RUNBOOK = "pr-ci.md"
 
 
-def run(**_: object) -> StageReport:
-    return refuse("slim-ci")
+@dataclass(frozen=True)
+class State:
+    directory: Path
+    source: str
+    manifest: dict[str, Any]
+    colour: str | None = None
+
+
+def check_same_warehouse(config: Config, env: str, defer_to: str) -> None:
+    """PR builds defer to production's relations: both environments must be one warehouse."""
+    a, b = config.environment(env), config.environment(defer_to)
+    same = a.engine == b.engine and (
+        a.local_dir == b.local_dir
+        if a.engine == "duckdb"
+        else (
+            a.snowflake is not None and b.snowflake is not None and a.snowflake.account == b.snowflake.account
+        )
+    )
+    if not same:
+        where = f"local_dir: {b.local_dir}" if b.engine == "duckdb" else "the same Snowflake account"
+        raise UserError(
+            f"slim_ci.environment {env} and slim_ci.defer_to {defer_to} are not one warehouse",
+            why="a PR build reads the unchanged models from production, so its dbt target must reach them "
+            "(the local engine attaches exactly one DuckLake catalog)",
+            fix=f"in {config.path.name}, give environments.{env} {where}",
+            runbook=RUNBOOK,
+        )
+
+
+def fetch_state(config: Config, rt_args: dict[str, Any], defer_to: str, target: Path) -> State:
+    """The manifest the last ``defer_to`` deploy published, checked against its digest, written to ``target``."""
+    prod = Runtime.open(config=config, env_name=defer_to, stage="slim-ci", **rt_args)
+    try:
+        row = prod.journal.latest_manifest() if prod.journal.exists() else None
+    finally:
+        prod.close()
+    if row is None:
+        raise UserError(
+            f"no production manifest: {defer_to} has no published deploy to compare the PR with",
+            why="slim-ci selects state:modified against the manifest the last deploy published in the journal",
+            fix=f"deploy {defer_to} once (pipelineops bluegreen-swap --env {defer_to}), or pass --state-dir "
+            "with a manifest.json",
+            runbook=RUNBOOK,
+        )
+    text = str(row["manifest"])
+    if manifest_digest(text) != str(row["digest"]):
+        raise UserError(
+            f"the manifest of deploy {row['deploy_id']} does not match its digest",
+            why="the journal row was altered or truncated",
+            fix=f"re-deploy {defer_to}, or pass --state-dir with a known-good manifest.json",
+            runbook=RUNBOOK,
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "manifest.json").write_text(text, encoding="utf-8")
+    source = f"{defer_to} deploy {row['deploy_id']} ({row['colour']}, {str(row['digest'])[:19]}…)"
+    return State(target, source, cast(dict[str, Any], json.loads(text)), str(row["colour"]))
+
+
+def local_state(state_dir: str) -> State:
+    path = Path(state_dir)
+    if not (path / "manifest.json").is_file():
+        raise UserError(
+            f"--state-dir {state_dir}: no manifest.json there",
+            fix="point --state-dir at the folder holding production's manifest.json, or omit it to read "
+            "the manifest the last deploy published",
+            runbook=RUNBOOK,
+        )
+    return State(path.resolve(), f"--state-dir {state_dir}", load_json(path / "manifest.json"))
+
+
+def project_vars(
+    config: Config, base_ref: str
+) -> tuple[dict[str, object], dict[str, object] | None, str, str]:
+    """(PR vars, base vars or None, label of the base, dbt_project.yml text) for the var blind spot."""
+    project = config.project_dir / "dbt_project.yml"
+    text = project.read_text(encoding="utf-8")
+    pr_vars = cast(dict[str, object], (yaml.safe_load(text) or {}).get("vars") or {})
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=config.project_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        rel = project.resolve().relative_to(Path(top).resolve()).as_posix()
+        old = subprocess.run(
+            ["git", "show", f"{base_ref}:{rel}"], cwd=top, capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, ValueError, subprocess.CalledProcessError) as exc:
+        log.debug("base vars unavailable: %s", exc)
+        return pr_vars, None, f"{base_ref} (not available in this checkout)", text
+    return pr_vars, cast(dict[str, object], (yaml.safe_load(old) or {}).get("vars") or {}), base_ref, text
+
+
+def _clone_state(
+    rt: Runtime, state: State, clone: tuple[str, ...], work: Path, consumer_schemas: tuple[str, ...]
+) -> tuple[str, str]:
+    """(state folder for ``dbt clone``, or why the clone is skipped)."""
+    if not clone:
+        return "", ""
+    if rt.engine.dialect == "duckdb":
+        return "", (
+            "the local engine has no zero-copy clone (dbt-duckdb would create views, which an incremental "
+            "model then rebuilds in full anyway)"
+        )
+    if state.colour is None:
+        return "", ""
+    target = work / "clone-state"
+    target.mkdir(parents=True, exist_ok=True)
+    data = plan.colour_state(
+        state.manifest, colour=state.colour, consumer_schemas=consumer_schemas, names=clone
+    )
+    (target / "manifest.json").write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    return str(target), ""
+
+
+def select(rt: Runtime, state: State, vars_json: str, work: Path) -> tuple[list[str], dict[str, Any], DbtInvocation]:
+    """dbt's own ``state:modified+`` selection, and the PR manifest that ``dbt ls`` wrote."""
+    lines: list[str] = []
+    rt.engine.close()
+    with rt.ctx.reporter.group("dbt ls --select state:modified+"):
+        result = rt.dbt(work.name).run(plan.ls_args(str(state.directory), vars_json), on_line=lines.append)
+    if not result.ok:
+        raise CheckFailed(
+            "dbt could not select state:modified+: the PR's project does not compile",
+            why="\n".join(result.output_tail[-15:]),
+            fix="run `dbt parse` on the PR branch and fix the error it names",
+            runbook=RUNBOOK,
+        )
+    selected = []
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(item, dict) and isinstance(item.get("unique_id"), str):
+            selected.append(item["unique_id"])
+    return selected, load_json(result.target_path / "manifest.json"), result
+
+
+def run(
+    *,
+    config: Config,
+    env_name: str,
+    dry_run: bool,
+    reporter: Reporter,
+    environ: Mapping[str, str],
+    pr: str,
+    state_dir: str | None = None,
+    base_ref: str = "origin/main",
+    comment_file: str | None = None,
+) -> StageReport:
+    started = time.monotonic()
+    number = check_pr_number(pr)
+    plan.check_git_ref(base_ref)
+    env = pr_environment(config, env_name)
+    check_same_warehouse(config, env, config.slim_ci_defer_to)
+    rt_args: dict[str, Any] = {"dry_run": dry_run, "reporter": reporter, "environ": environ}
+    work = config.root / ".pipelineops" / "runs" / env / f"slim-ci-pr-{number}"
+    state = (
+        local_state(state_dir)
+        if state_dir
+        else fetch_state(config, rt_args, config.slim_ci_defer_to, work / "state")
+    )
+    vars_json = vars_arg({"pipelineops_pr": number})
+    rt = Runtime.open(config=config, env_name=env, stage="slim-ci", **rt_args)
+    try:
+        ids, pr_manifest, _ = select(rt, state, vars_json, work)
+        pr_facts, state_facts = plan.read_manifest(pr_manifest), plan.read_manifest(state.manifest)
+        explained = plan.explain(pr_facts, state_facts, ids)
+        pr_vars, base_vars, base_label, project_text = project_vars(config, base_ref)
+        spots = plan.blind_spots(
+            pr_facts,
+            ids,
+            pr_vars=pr_vars,
+            base_vars=base_vars,
+            base_label=base_label,
+            project_env_vars=plan.env_var_names(project_text),
+        )
+        clone = (
+            plan.clone_targets(pr_facts, state_facts, explained)
+            if config.clone_incremental_parents and explained
+            else ()
+        )
+        clone_dir, clone_skipped = _clone_state(rt, state, clone, work, config.consumer_schemas)
+        p = plan.build_plan(
+            plan.SlimInputs(
+                pr=number,
+                schema=pr_schema_base(number),
+                dialect=rt.engine.dialect,
+                state_dir=str(state.directory),
+                state_source=state.source,
+                vars_json=vars_json,
+                favor_state=config.favor_state,
+                clone=clone,
+                clone_state_dir=clone_dir,
+                clone_skipped=clone_skipped,
+                selected=len(explained),
+                comment="upsert the sticky PR comment (marker slim-ci), or write it to --comment-file",
+                facts=(("environment", env), ("defers to", config.slim_ci_defer_to)),
+            )
+        )
+        build: DbtInvocation | None = None
+        notes: list[str] = []
+        if not dry_run:
+            for step in p.steps:
+                if step.action != "dbt":
+                    continue
+                if step.name == "clone":
+                    cloned = rt.run_dbt(work.name, step.dbt_args)
+                    if not cloned.ok:
+                        notes.append("dbt clone failed: the incremental models build in full instead")
+                        reporter.warning("dbt clone failed; the build continues without the clones")
+                elif step.name == "build":
+                    build = rt.run_dbt(work.name, step.dbt_args)
+    finally:
+        rt.close()
+    outcomes = [
+        plan.Outcome(r.unique_id, r.status, r.message, r.failures)
+        for r in node_results(build.run_results() or {} if build else {})
+    ]
+    if build is not None and not build.ok and not outcomes:
+        raise CheckFailed(
+            f"dbt build failed before running any node (exit {build.returncode})",
+            why="\n".join(build.output_tail[-15:]),
+            fix="run the same dbt build locally (see the plan in --dry-run) and fix the error it names",
+            runbook=RUNBOOK,
+        )
+    report = build_report(
+        pr=number,
+        plan_=p,
+        explained=explained,
+        spots=spots,
+        tally=plan.tally(len(explained), outcomes),
+        pr_facts=pr_facts,
+        dry_run=dry_run,
+        build_ok=build.ok if build else True,
+        notes=notes,
+        duration=time.monotonic() - started,
+        run_url=rt.ctx.run_url or None,
+    )
+    if dry_run:
+        return report
+    try:
+        where = publish_comment(report, pr=number, environ=environ, comment_file=comment_file)
+    except PipelineOpsError as exc:
+        reporter.warning(f"the PR comment was not posted: {exc.what}", title="pipelineops slim-ci")
+        where = f"not posted: {exc.what}"
+    return replace(report, facts=(*report.facts, ("PR comment", where)))
+
+
+# --- report and comment -----------------------------------------------------------------------------
+
+
+def build_report(
+    *,
+    pr: int,
+    plan_: Plan,
+    explained: tuple[plan.Explained, ...],
+    spots: tuple[plan.BlindSpot, ...],
+    tally: plan.Tally,
+    pr_facts: plan.ManifestFacts,
+    dry_run: bool,
+    build_ok: bool,
+    notes: list[str],
+    duration: float,
+    run_url: str | None,
+) -> StageReport:
+    schema = pr_schema_base(pr)
+    modified = [e for e in explained if e.role == "modified"]
+    downstream = [e for e in explained if e.role != "modified"]
+    chosen = {e.unique_id for e in explained}
+    deferred = sum(
+        1 for uid, n in pr_facts.nodes.items() if n.resource_type in plan.BUILDABLE and uid not in chosen
+    )
+    conclusion: Conclusion
+    if dry_run:
+        conclusion, title = "skipped", f"Dry run: would build {len(explained)} node(s) into {schema}*"
+    elif not explained:
+        conclusion, title = "skipped", "Skipped because this PR changes no dbt node: nothing to build"
+    elif tally.failed or not build_ok:
+        conclusion = "failure"
+        title = f"{tally.failed} of {tally.selected} selected node(s) failed in {schema}*"
+    else:
+        conclusion = "success"
+        title = f"{tally.built} model(s) built and {tally.passed} test(s) passed in {schema}*"
+    facts = [
+        *plan_.facts,
+        ("selected", f"{len(explained)} ({len(modified)} modified, {len(downstream)} downstream)"),
+        ("deferred", f"{deferred} unchanged model(s)/seed(s) read from production"),
+    ]
+    if not dry_run and explained:
+        facts.append(
+            (
+                "results",
+                f"{tally.built} built, {tally.passed} passed, {tally.warned} warned, "
+                f"{tally.failed} failed, {tally.skipped} skipped",
+            )
+        )
+    rows = _selection_rows(explained)
+    sections = []
+    if tally.failures:
+        sections.append(
+            Section(
+                "Failures",
+                ("node", "status", "failures", "message"),
+                tuple(
+                    (f.unique_id, f.status, "" if f.failures is None else str(f.failures), f.message[:500])
+                    for f in tally.failures
+                ),
+            )
+        )
+    if rows:
+        sections.append(Section("Selected, and why", ("node", "type", "role", "why"), rows))
+    if spots:
+        sections.append(
+            Section(
+                "Blind spots of state:modified",
+                ("kind", "what", "affected nodes not built"),
+                tuple(
+                    (s.kind, s.message, ", ".join(u.split(".")[-1] for u in s.unselected) or "-")
+                    for s in spots
+                ),
+            )
+        )
+    if notes:
+        sections.append(Section("Notes", text="\n".join(notes)))
+    sections.append(Section("Plan", text=render_plan(plan_), collapsed=True))
+    annotations = [Annotation("warning", s.message, title=f"slim-ci blind spot: {s.kind}") for s in spots] + [
+        Annotation(
+            "error",
+            f"{f.unique_id}: {f.status} {f.message}"[:900],
+            title="slim-ci failure",
+            file=_path_of(f.unique_id, pr_facts),
+        )
+        for f in tally.failures
+    ]
+    return StageReport(
+        stage="slim-ci",
+        conclusion=conclusion,
+        title=title,
+        facts=tuple(facts),
+        sections=tuple(sections),
+        annotations=tuple(annotations),
+        outputs=(
+            ("selected-count", str(len(explained))),
+            ("failed-count", str(tally.failed)),
+            ("schema", schema),
+        ),
+        duration_s=duration,
+        run_url=run_url,
+        data={
+            "pr": pr,
+            "schema": schema,
+            "selected": [e.__dict__ for e in explained],
+            "blind_spots": [s.__dict__ for s in spots],
+            "counts": {
+                "selected": len(explained),
+                "modified": len(modified),
+                "downstream": len(downstream),
+                "deferred": deferred,
+                "built": tally.built,
+                "passed": tally.passed,
+                "warned": tally.warned,
+                "failed": tally.failed,
+                "skipped": tally.skipped,
+            },
+            "failures": [f.__dict__ for f in tally.failures],
+            "plan": [s.__dict__ for s in plan_.steps],
+        },
+    )
+
+
+def _selection_rows(explained: tuple[plan.Explained, ...]) -> tuple[tuple[str, ...], ...]:
+    """Every modified node and every downstream model; downstream tests summed up per ancestor."""
+    rows: list[tuple[str, ...]] = []
+    tests: dict[str, int] = {}
+    for e in explained:
+        if e.role != "modified" and e.resource_type in ("test", "unit_test"):
+            tests[e.reasons[0]] = tests.get(e.reasons[0], 0) + 1
+            continue
+        rows.append((e.name, e.resource_type, e.role, "; ".join(e.reasons)))
+    rows += [(f"{n} test(s)", "test", "downstream", why) for why, n in sorted(tests.items())]
+    return tuple(rows)
+
+
+def _path_of(unique_id: str, facts: plan.ManifestFacts) -> str | None:
+    node = facts.nodes.get(unique_id)
+    return node.path or None if node else None
+
+
+def publish_comment(
+    report: StageReport, *, pr: int, environ: Mapping[str, str], comment_file: str | None
+) -> str:
+    """Write the sticky comment body to ``comment_file``, or upsert it on the PR; say where it went."""
+    bodies = render_pr_comment([report], marker=MARKER)
+    if comment_file:
+        path = Path(comment_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(bodies), encoding="utf-8")
+        return f"written to {path}"
+    token, repo = environ.get("GITHUB_TOKEN", ""), environ.get("GITHUB_REPOSITORY", "")
+    event_path = environ.get("GITHUB_EVENT_PATH", "")
+    if not (token and repo and event_path):
+        return "not posted (needs GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_EVENT_PATH)"
+    event = Event.from_path(event_path, event_name=environ.get("GITHUB_EVENT_NAME"))
+    if event.pr_number is None:
+        return f"not posted: the {event.name} event is not about a pull request"
+    if event.pr_number != pr:
+        raise UserError(
+            f"--pr {pr} differs from the event's pull request #{event.pr_number}",
+            fix="pass --pr from github.event.pull_request.number (through env:)",
+            runbook=RUNBOOK,
+        )
+    gh = make_client(token=token, api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    ids = upsert_sticky_comment(gh, repo, pr, marker=MARKER, bodies=bodies)
+    return f"posted on {repo}#{pr} ({len(ids)} part(s))"
