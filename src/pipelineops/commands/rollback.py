@@ -131,7 +131,9 @@ def _republish(
                 fix=f"restore with time travel (pipelineops rollback --mode time-travel --to-deploy {target.deploy_id})",
                 runbook=RUNBOOK,
             )
-        published += [Published(schema, n) for n in facts.existing_relations(rt.engine, cs) if not _kept_aside(n)]
+        published += [
+            Published(schema, n) for n in facts.existing_relations(rt.engine, cs) if not _kept_aside(n)
+        ]
     existing = {
         s: facts.existing_relations(rt.engine, s, "VIEW") if s in present else ()
         for s in cfg.consumer_schemas

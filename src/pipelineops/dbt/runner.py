@@ -90,7 +90,13 @@ class DbtRunner:
         self.target_path.mkdir(parents=True, exist_ok=True)
         self.log_path.mkdir(parents=True, exist_ok=True)
         cmd = self.command(args)
-        env = {**os.environ, **self.env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false", "NO_COLOR": "1"}
+        env = {
+            **os.environ,
+            **self.env,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DBT_USE_COLORS": "false",
+            "NO_COLOR": "1",
+        }
         log.info("running: dbt %s", " ".join(args))
         tail: list[str] = []
         with subprocess.Popen(

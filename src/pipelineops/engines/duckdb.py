@@ -51,7 +51,7 @@ class LocalEngine:
         )
         try:
             con.execute(
-                f"ATTACH {lit('ducklake:' + str(catalog), 'duckdb')} AS \"{self.database}\" "
+                f'ATTACH {lit("ducklake:" + str(catalog), "duckdb")} AS "{self.database}" '
                 f"(DATA_PATH {lit(str(data) + '/', 'duckdb')})"
             )
         except duckdb.Error as exc:
@@ -116,7 +116,9 @@ class LocalEngine:
 
     def snapshot_version(self) -> int:
         """The current DuckLake snapshot id (the version a time-travel restore can go back to)."""
-        rows = self.query(f"SELECT max(snapshot_id) AS v FROM ducklake_snapshots({lit(self.database, 'duckdb')})")
+        rows = self.query(
+            f"SELECT max(snapshot_id) AS v FROM ducklake_snapshots({lit(self.database, 'duckdb')})"
+        )
         return int(str(rows[0]["v"]))
 
 

@@ -127,7 +127,9 @@ def take_lock(
     )
 
 
-def release_lock(database: str, schema: str, environment: str, deploy_id: str | None, dialect: Dialect) -> str:
+def release_lock(
+    database: str, schema: str, environment: str, deploy_id: str | None, dialect: Dialect
+) -> str:
     """Release the lock held by ``deploy_id`` (or whoever holds it when None: --force-unlock)."""
     t = table(database, schema, LOCK, dialect)
     held = "" if deploy_id is None else f" AND deploy_id = {lit(deploy_id, dialect)}"
