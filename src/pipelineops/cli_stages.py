@@ -88,6 +88,17 @@ def _cleanup(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _protect_branch(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY)")
+    p.add_argument("--branch", default="main", help="branch to protect (default: main)")
+    p.add_argument(
+        "--spec",
+        default=".github/branch-protection.yml",
+        help="desired protection (default: .github/branch-protection.yml)",
+    )
+    p.add_argument("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)")
+
+
 def _status(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=10, help="how many recent deploys to show")
 
@@ -107,10 +118,11 @@ class Stage:
     add_arguments: AddArgs = _none
     default_env: str = "dev"
     needs_config: bool = True
+    entry: str = "run"
 
     def load(self) -> Callable[..., StageReport]:
         mod = importlib.import_module(f"pipelineops.commands.{self.module}")
-        return cast(Callable[..., StageReport], mod.run)
+        return cast(Callable[..., StageReport], getattr(mod, self.entry))
 
 
 STAGES: tuple[Stage, ...] = (
@@ -191,6 +203,19 @@ STAGES: tuple[Stage, ...] = (
         "status",
         _status,
         default_env="prod",
+    ),
+    Stage(
+        "protect-branch",
+        "apply branch protection as code (required checks, reviews, code owners, linear history)",
+        "Reads the desired protection of a branch from .github/branch-protection.yml, compares it with\n"
+        "GitHub's, and applies the difference (required status checks, reviews and code-owner\n"
+        "reviews, dismiss stale reviews, linear history, no force pushes or deletions, conversation\n"
+        "resolution, admins included). --dry-run prints the diff. Needs an admin token in GITHUB_TOKEN\n"
+        "(a workflow's own token cannot change branch protection).",
+        "protect_branch",
+        _protect_branch,
+        needs_config=False,
+        entry="stage",
     ),
     Stage(
         "demo",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
@@ -172,4 +173,28 @@ def run(
         mode="apply",
         applied=True,
         started=started,
+    )
+
+
+def stage(
+    *,
+    config: object,
+    env_name: str,
+    dry_run: bool,
+    reporter: object,
+    environ: Mapping[str, str],
+    repo: str | None = None,
+    branch: str = "main",
+    spec: str = ".github/branch-protection.yml",
+    api_url: str | None = None,
+) -> StageReport:
+    """The ``pipelineops protect-branch`` entry: defaults from the environment, the token only from it."""
+    del config, env_name, reporter
+    return run(
+        repo=repo or environ.get("GITHUB_REPOSITORY", ""),
+        branch=branch,
+        spec_path=Path(spec),
+        token=environ.get("GITHUB_TOKEN", ""),
+        api_url=api_url or environ.get("GITHUB_API_URL") or "https://api.github.com",
+        dry_run=dry_run,
     )
