@@ -104,13 +104,6 @@ def _republish(
             fix=f"pass --to with one of: {known or 'none recorded'}",
             runbook=RUNBOOK,
         )
-    if target.colour == current.colour:
-        return StageReport(
-            stage="rollback",
-            conclusion="neutral",
-            title=f"{target.colour} (deploy {target.deploy_id}) is already live in {env_name}: nothing to do",
-            facts=(("environment", env_name), ("live", f"{current.colour} ({current.deploy_id})")),
-        )
     rebuilt = history.rebuilt_since(rows, target)
     if rebuilt is not None:
         raise CheckFailed(
@@ -120,6 +113,13 @@ def _republish(
             f"  pipelineops rollback --env {env_name} --mode time-travel --model <model> --to-deploy {target.deploy_id} "
             '--reason "..."',
             runbook=RUNBOOK,
+        )
+    if target.colour == current.colour:
+        return StageReport(
+            stage="rollback",
+            conclusion="neutral",
+            title=f"{target.colour} (deploy {target.deploy_id}) is already live in {env_name}: nothing to do",
+            facts=(("environment", env_name), ("live", f"{current.colour} ({current.deploy_id})")),
         )
     present = facts.schemas(rt.engine)
     published: list[Published] = []
