@@ -49,8 +49,6 @@ def sibling(table: Relation, suffix: str) -> Relation:
 
 def count_at(table: Relation, point: PointInTime, dialect: Dialect) -> str:
     """Rows of the table at the point in time (fails if that history is gone)."""
-    if dialect == "snowflake":
-        return f"SELECT COUNT(*) AS n FROM {table.sql(dialect)} {point.clause(dialect)}"
     return f"SELECT COUNT(*) AS n FROM {table.sql(dialect)} {point.clause(dialect)}"
 
 

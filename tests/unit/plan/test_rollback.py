@@ -1,0 +1,180 @@
+"""Rollback plans: republish uses the deploy's own cutover; time travel never destroys current data."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from tests.sqlcheck.golden import GoldenCase, assert_golden, dump_golden, load_golden
+from tests.sqlcheck.snowflake_check import check_snowflake_sql
+
+from pipelineops.plan.bluegreen_swap import Published
+from pipelineops.plan.rollback import (
+    RepublishInputs,
+    republish_plan,
+    snowflake_recoverability,
+    timetravel_plan,
+)
+from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql import timetravel as tt
+from pipelineops.plan.sql.common import Dialect
+
+GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "rollback"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+
+
+def republish(dialect: Dialect, n: int = 2) -> RepublishInputs:
+    db = "lake" if dialect == "duckdb" else "ANALYTICS"
+    return RepublishInputs(
+        environment="prod",
+        dialect=dialect,
+        database=db,
+        consumer_schemas=("MARTS",),
+        current="GREEN",
+        target="BLUE",
+        target_deploy="gh-41-1",
+        published=tuple(Published("MARTS", f"m{i}") for i in range(n)),
+        existing_views={"MARTS": ("m0", "m1", "old")},
+    )
+
+
+def table(dialect: Dialect) -> Relation:
+    return Relation("lake" if dialect == "duckdb" else "ANALYTICS", "MARTS__GREEN", "fct_orders")
+
+
+POINTS: dict[str, tt.PointInTime] = {
+    "version": tt.PointInTime("version", version=98),
+    "timestamp": tt.PointInTime("timestamp", timestamp=T0),
+    "offset": tt.PointInTime("offset", offset_s=-3600),
+    "statement": tt.PointInTime("statement", statement="01b2c3d4-0000-1111-0000-000000000001"),
+}
+
+
+def cases(dialect: Dialect) -> list[GoldenCase]:
+    path = GOLDEN_DIR / f"{dialect}.sql"
+    plans = {"republish": republish_plan(republish(dialect))}
+    kinds = ("version", "timestamp") if dialect == "duckdb" else ("timestamp", "offset", "statement")
+    for kind in kinds:
+        plans[f"timetravel_{kind}"] = timetravel_plan(
+            dialect=dialect, table=table(dialect), point=POINTS[kind], restore_id="R1"
+        )
+    if dialect == "snowflake":
+        plans["timetravel_undrop"] = timetravel_plan(
+            dialect=dialect, table=table(dialect), point=POINTS["timestamp"], restore_id="R1", route="undrop"
+        )
+    out = []
+    for name, plan in plans.items():
+        for step in plan.steps:
+            if step.sql:
+                meta = {
+                    "case": f"{name}__{step.name}",
+                    "dialect": dialect,
+                    "transactional": str(step.transactional).lower(),
+                }
+                out.append(GoldenCase(path, 0, meta, ";\n".join(step.sql) + ";"))
+    return out
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "snowflake"])
+def test_rollback_plans_match_golden_sql(dialect: Dialect) -> None:
+    expected = cases(dialect)
+    path = GOLDEN_DIR / f"{dialect}.sql"
+    if not path.exists():
+        path.write_text(dump_golden(expected), encoding="utf-8")
+    golden = {c.name: c for c in load_golden(path)}
+    assert list(golden) == [c.name for c in expected]
+    for case in expected:
+        assert_golden(golden[case.name], case.sql)
+
+
+def test_every_snowflake_rollback_statement_passes_the_strict_check() -> None:
+    statements = [s for c in cases("snowflake") for s in c.sql.rstrip(";").split(";\n")]
+    assert any("UNDROP TABLE" in s for s in statements)
+    assert any("SWAP WITH" in s for s in statements)
+    assert any("BEFORE (STATEMENT =>" in s for s in statements)
+    assert any("AT (OFFSET => -3600)" in s for s in statements)
+    for stmt in statements:
+        check_snowflake_sql(stmt)
+
+
+@pytest.mark.parametrize("n", [5, 500])
+def test_snowflake_republish_cutover_is_one_swap_whatever_the_model_count(n: int) -> None:
+    plan = republish_plan(republish("snowflake", n))
+    assert plan.step("cutover").sql == (
+        'ALTER SCHEMA "ANALYTICS"."MARTS" SWAP WITH "ANALYTICS"."MARTS__NEXT"',
+    )
+
+
+def test_local_republish_is_one_transaction_and_drops_stale_views() -> None:
+    plan = republish_plan(republish("duckdb"))
+    cutover = plan.step("cutover")
+    assert cutover.transactional
+    assert 'DROP VIEW IF EXISTS "lake"."MARTS"."old"' in cutover.sql
+    assert [s.name for s in plan.steps] == ["lock", "cutover", "smoke", "finish"]
+
+
+def test_local_restore_keeps_the_current_rows_aside_before_deleting() -> None:
+    plan = timetravel_plan(dialect="duckdb", table=table("duckdb"), point=POINTS["version"], restore_id="R1")
+    restore = plan.step("restore").sql
+    aside = next(
+        i
+        for i, s in enumerate(restore)
+        if s.startswith('CREATE TABLE "lake"."MARTS__GREEN"."fct_orders__REPLACED_R1"')
+    )
+    delete = next(i for i, s in enumerate(restore) if s.startswith("DELETE"))
+    past = next(i for i, s in enumerate(restore) if "AT (VERSION => 98)" in s)
+    assert past < aside < delete
+    assert plan.step("restore").transactional
+    assert ("kept aside", "fct_orders__REPLACED_R1") in plan.facts
+
+
+def test_impossible_recovery_has_no_plan() -> None:
+    with pytest.raises(ValueError):
+        timetravel_plan(
+            dialect="snowflake",
+            table=table("snowflake"),
+            point=POINTS["offset"],
+            restore_id="R",
+            route="impossible",
+        )
+
+
+def test_point_in_time_clauses_are_engine_specific() -> None:
+    with pytest.raises(ValueError):
+        POINTS["version"].clause("snowflake")
+    with pytest.raises(ValueError):
+        POINTS["offset"].clause("duckdb")
+    with pytest.raises(ValueError):
+        POINTS["statement"].clause("duckdb")
+    assert POINTS["timestamp"].clause("duckdb").startswith("AT (TIMESTAMP => CAST(")
+    assert tt.show_table(table("snowflake")).startswith("SHOW TABLES LIKE 'FCT_ORDERS' IN SCHEMA")
+    check_snowflake_sql(tt.show_table(table("snowflake")))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "route", "reason"),
+    [
+        ({}, "direct", "within the retention window"),
+        ({"created_on": NOW - timedelta(hours=1)}, "undrop", "CREATE OR REPLACE"),
+        ({"transient": True, "target": NOW - timedelta(days=2)}, "impossible", "transient"),
+        ({"retention_days": 0}, "impossible", "keeps no history"),
+        ({"target": NOW - timedelta(days=8)}, "impossible", "outside the 7-day retention"),
+        ({"statement_age_days": 15.0}, "impossible", "younger than 14 days"),
+        ({"target": NOW + timedelta(hours=1)}, "impossible", "in the future"),
+        ({"transient": True, "retention_days": 7, "target": NOW - timedelta(hours=20)}, "direct", "within"),
+    ],
+)
+def test_snowflake_recoverability(kwargs: dict, route: str, reason: str) -> None:
+    args = {
+        "transient": False,
+        "retention_days": 7,
+        "created_on": NOW - timedelta(days=30),
+        "target": T0,
+        "now": NOW,
+    }
+    verdict = snowflake_recoverability(**{**args, **kwargs})
+    assert verdict.route == route
+    assert verdict.possible == (route != "impossible")
+    assert any(reason in r for r in verdict.reasons), verdict.reasons
