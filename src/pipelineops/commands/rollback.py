@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 
 from pipelineops.commands import deploy_facts as facts
+from pipelineops.commands import time_travel
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
-from pipelineops.engines.base import first_value, run_statements
+from pipelineops.engines.base import run_statements
 from pipelineops.errors import CheckFailed, UserError
 from pipelineops.plan import history
 from pipelineops.plan.bluegreen_swap import Published, colour_schema
-from pipelineops.plan.identifiers import check_identifier
-from pipelineops.plan.rollback import RepublishInputs, republish_plan, timetravel_plan
+from pipelineops.plan.rollback import RepublishInputs, republish_plan
 from pipelineops.plan.sql import Relation
-from pipelineops.plan.sql.timetravel import PointInTime
 from pipelineops.plan.steps import Plan, render_plan
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
@@ -69,7 +67,7 @@ def run(
             )
         rows = rt.journal.history()
         if mode == "time-travel":
-            point = _point(
+            point = time_travel.point_in_time(
                 rt,
                 rows,
                 at=at,
@@ -78,7 +76,7 @@ def run(
                 to_version=to_version,
                 to_deploy=to_deploy,
             )
-            return _time_travel(rt, rows, model=model, point=point, reason=reason, started=started)
+            return time_travel.restore(rt, rows, model=model, point=point, reason=reason, started=started)
         return _republish(rt, rows, to_deploy=to_deploy, reason=reason, started=started)
     finally:
         rt.close()
@@ -262,188 +260,6 @@ def _cutover(rt: Runtime, plan: Plan, base: Mapping[str, object]) -> int:
                 }
             )
     return int((time.monotonic() - t0) * 1000)
-
-
-# -- time travel -------------------------------------------------------------------------------------
-
-
-def _point(
-    rt: Runtime,
-    rows: list[Mapping[str, object]],
-    *,
-    at: str | None,
-    offset: int | None,
-    before_statement: str | None,
-    to_version: int | None,
-    to_deploy: str | None,
-) -> PointInTime:
-    given = [x for x in (at, offset, before_statement, to_version) if x is not None]
-    if len(given) + (1 if to_deploy else 0) != 1:
-        raise UserError(
-            "time travel needs exactly one point in time",
-            fix="pass one of --at TIMESTAMP, --offset -SECONDS, --before-statement QUERY_ID, --to-version N or --to DEPLOY_ID",
-            runbook=RUNBOOK,
-        )
-    local = rt.engine.dialect == "duckdb"
-    if to_version is not None:
-        if not local:
-            raise UserError(
-                "--to-version is a local-engine (DuckLake) option",
-                fix="on Snowflake use --at, --offset or --before-statement",
-            )
-        return PointInTime("version", version=to_version)
-    if at is not None:
-        try:
-            ts = datetime.fromisoformat(at)
-        except ValueError as exc:
-            raise UserError(
-                f"--at {at!r} is not an ISO 8601 timestamp", fix="e.g. --at 2026-11-25T14:30:00+00:00"
-            ) from exc
-        return PointInTime("timestamp", timestamp=ts if ts.tzinfo else ts.replace(tzinfo=UTC))
-    if offset is not None:
-        if offset >= 0:
-            raise UserError(
-                f"--offset {offset} must be negative (seconds into the past)", fix="e.g. --offset -3600"
-            )
-        if local:
-            return PointInTime("timestamp", timestamp=rt.ctx.clock() + timedelta(seconds=offset))
-        return PointInTime("offset", offset_s=offset)
-    if before_statement is not None:
-        if local:
-            raise UserError(
-                "--before-statement needs Snowflake query ids",
-                fix="on the local engine use --to-version or --at",
-            )
-        return PointInTime("statement", statement=before_statement)
-    finish = [
-        r
-        for r in rows
-        if r.get("deploy_id") == to_deploy and r.get("step") == "finish" and r.get("status") == "succeeded"
-    ]
-    if not finish:
-        raise UserError(
-            f"deploy {to_deploy!r} never finished in {rt.ctx.env_name}",
-            fix="pick a finished deploy (pipelineops status)",
-        )
-    finished = finish[-1].get("finished_at")
-    assert isinstance(finished, datetime)
-    return PointInTime("timestamp", timestamp=finished)
-
-
-def _time_travel(
-    rt: Runtime,
-    rows: list[Mapping[str, object]],
-    *,
-    model: str | None,
-    point: PointInTime,
-    reason: str,
-    started: float,
-) -> StageReport:
-    cfg, env_name, engine = rt.ctx.config, rt.ctx.env_name, rt.engine
-    if not model:
-        raise UserError(
-            "time travel needs --model",
-            fix="name the table to restore, e.g. --model fct_orders",
-            runbook=RUNBOOK,
-        )
-    check_identifier(model, field="--model")
-    current = history.live(rows)
-    if current is None:
-        raise UserError(f"nothing is live in {env_name} yet", fix="deploy first", runbook=RUNBOOK)
-    table = None
-    for schema in cfg.consumer_schemas:
-        cs = colour_schema(schema, current.colour)
-        tables = facts.existing_relations(engine, cs, "TABLE") if cs in facts.schemas(engine) else ()
-        if model.upper() in {t.upper() for t in tables}:
-            table = Relation(engine.database, cs, next(t for t in tables if t.upper() == model.upper()))
-            break
-    if table is None:
-        raise UserError(
-            f"{model} is not a table of the live colour {current.colour} in {env_name}",
-            fix="name a table model published in one of: " + ", ".join(cfg.consumer_schemas),
-            runbook=RUNBOOK,
-        )
-    restore_id = rt.ctx.clock().strftime("%Y%m%dT%H%M%S")
-    plan = timetravel_plan(dialect=engine.dialect, table=table, point=point, restore_id=restore_id)
-    verify = plan.step("verify").sql[0]
-    try:
-        past_rows = int(str(first_value(engine.query(verify))))
-    except Exception as exc:
-        raise CheckFailed(
-            f"cannot restore {table.schema}.{table.name} to that point: its history is not readable",
-            why=str(exc).splitlines()[0],
-            fix="choose a later point (pipelineops status lists deploys); on Snowflake check retention "
-            "(transient tables keep ≤1 day) and whether CREATE OR REPLACE restarted the history (UNDROP route)",
-            runbook=RUNBOOK,
-        ) from exc
-    now_rows = int(str(first_value(engine.query(f"SELECT COUNT(*) AS n FROM {table.sql(engine.dialect)}"))))
-    if rt.ctx.dry_run:
-        return _dry(
-            plan,
-            f"Dry run: would restore {table.schema}.{table.name} ({now_rows} → {past_rows} rows)",
-            started,
-        )
-    base = {
-        "deploy_id": f"restore-{restore_id}",
-        "kind": "restore",
-        "actor": rt.ctx.actor,
-        "run_url": rt.ctx.run_url,
-        "colour_from": current.colour,
-        "colour_to": current.colour,
-        "reason": reason,
-        "detail": f"{table.schema}.{table.name} {point.clause(engine.dialect)}",
-    }
-    rt.journal.acquire(str(base["deploy_id"]), holder=rt.ctx.actor, run_url=rt.ctx.run_url)
-    try:
-        t0 = time.monotonic()
-        for step in plan.steps:
-            if step.name == "verify":
-                continue
-            run_statements(engine, step.sql, transactional=step.transactional)
-        elapsed = int((time.monotonic() - t0) * 1000)
-        rt.journal.record(
-            {
-                **base,
-                "step": "restore",
-                "status": "succeeded",
-                "started_at": rt.ctx.clock(),
-                "finished_at": rt.ctx.clock(),
-                "elapsed_ms": elapsed,
-            }
-        )
-    except BaseException as exc:
-        rt.journal.record(
-            {
-                **base,
-                "step": "restore",
-                "status": "failed",
-                "error": str(exc)[:2000],
-                "started_at": rt.ctx.clock(),
-            }
-        )
-        raise
-    finally:
-        rt.journal.release(str(base["deploy_id"]))
-    return StageReport(
-        stage="rollback",
-        conclusion="success",
-        title=f"Restored {table.schema}.{table.name}: {now_rows} → {past_rows} rows ({point.clause(engine.dialect)})",
-        facts=(
-            ("environment", env_name),
-            *plan.facts,
-            ("actor", rt.ctx.actor),
-            ("reason", reason or "-"),
-            ("elapsed", f"{elapsed} ms"),
-        ),
-        sections=(Section("Statements", text=render_plan(plan), collapsed=True),),
-        outputs=(
-            ("colour", current.colour),
-            ("rolled-back-to", point.clause(engine.dialect)),
-            ("cutover-ms", str(elapsed)),
-        ),
-        duration_s=time.monotonic() - started,
-        data={"table": f"{table.schema}.{table.name}", "rows_before": now_rows, "rows_after": past_rows},
-    )
 
 
 def _kept_aside(name: str) -> bool:
