@@ -98,8 +98,10 @@ PR_VARS = {"pipelineops_pr": 7, "pipelineops_raw_schema": "CI_PR_7_RAW"}
 
 def _pr_build(workdir: Path) -> dict[str, Any]:
     wh = LocalWarehouse.create(workdir)
+    env = wh.env()
+    env["PIPELINEOPS_LOCAL_DIR"] += "/"  # a trailing slash is tolerated
     result = run_dbt(
-        ["build", "--target", "local_ci"], workdir=workdir, label="build", env=wh.env(), dbt_vars=PR_VARS
+        ["build", "--target", "local_ci"], workdir=workdir, label="build", env=env, dbt_vars=PR_VARS
     )
     summary = summarise(result)
     with wh.connect() as con:
