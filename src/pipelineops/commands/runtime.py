@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pipelineops import __version__
 from pipelineops.commands.context import Context
 from pipelineops.config import Config
+from pipelineops.dbt import parse_cache
 from pipelineops.dbt.artifacts import load_json
 from pipelineops.dbt.runner import DbtInvocation, DbtRunner
 from pipelineops.engines.base import Engine
@@ -64,15 +67,34 @@ class Runtime:
         return result
 
     def parse(self, name: str, vars_json: str) -> dict[str, Any]:
-        """``dbt parse`` with the given vars; returns the manifest."""
-        result = self.run_dbt(name, ("parse", "--vars", vars_json))
+        """``dbt parse`` with the given vars; returns the manifest (reused when nothing dbt reads changed)."""
+        args = ("parse", "--vars", vars_json)
+        runner = self.dbt(name)
+        cache_dir = self.ctx.work_dir / "parse-cache"
+        key = parse_cache.cache_key(
+            project_dir=runner.project_dir,
+            profiles_dir=runner.profiles_dir,
+            args=(*args, runner.target),
+            env={**os.environ, **runner.env},
+            version=__version__,
+        )
+        cached = parse_cache.lookup(cache_dir, key)
+        if cached is not None:
+            self.ctx.reporter.info(
+                f"dbt parse skipped: the project is unchanged since the last parse ({key[:12]})"
+            )
+            return load_json(cached)
+        result = self.run_dbt(name, args)
         if not result.ok:
             raise CheckFailed(
                 "dbt parse failed: the project does not compile",
                 why="\n".join(result.output_tail[-15:]),
                 fix="run `dbt parse` locally and fix the error it names",
             )
-        return load_json(result.target_path / "manifest.json")
+        manifest = result.target_path / "manifest.json"
+        data = load_json(manifest)
+        parse_cache.store(cache_dir, key, manifest)
+        return data
 
     def close(self) -> None:
         self.engine.close()
