@@ -63,7 +63,7 @@ def test_store_lookup_and_prune(tmp_path: Path) -> None:
     assert parse_cache.lookup(cache, "k0") is None
     for i in range(parse_cache.KEEP + 2):
         parse_cache.store(cache, f"k{i}", manifest)
-        os.utime(cache / f"k{i}", (time.time() + i, time.time() + i))
+        os.utime(cache / f"k{i}", (time.time() - 1000 + i, time.time() - 1000 + i))
     found = parse_cache.lookup(cache, f"k{parse_cache.KEEP + 1}")
     assert found is not None and found.read_text() == '{"nodes": {}}'
     assert len([p for p in cache.iterdir() if p.is_dir()]) == parse_cache.KEEP
