@@ -157,7 +157,9 @@ def _clone_state(
     return str(target), ""
 
 
-def select(rt: Runtime, state: State, vars_json: str, work: Path) -> tuple[list[str], dict[str, Any], DbtInvocation]:
+def select(
+    rt: Runtime, state: State, vars_json: str, work: Path
+) -> tuple[list[str], dict[str, Any], DbtInvocation]:
     """dbt's own ``state:modified+`` selection, and the PR manifest that ``dbt ls`` wrote."""
     lines: list[str] = []
     rt.engine.close()
