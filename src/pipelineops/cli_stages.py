@@ -61,6 +61,18 @@ def _bluegreen(p: argparse.ArgumentParser) -> None:
     p.add_argument("--vars", default="", help="extra dbt --vars (YAML/JSON mapping)")
 
 
+def _backfill(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help="the microbatch model to re-run (its dbt name)")
+    p.add_argument("--start", required=True, help="first day of the range, YYYY-MM-DD (inclusive)")
+    p.add_argument("--end", required=True, help="day after the range, YYYY-MM-DD (exclusive, like dbt)")
+    p.add_argument(
+        "--batch-size",
+        help="1d, 7d or 1mo (calendar months): one dbt run per batch (default: the model's own "
+        "batch_size, day → 1d, month → 1mo; never finer than it)",
+    )
+    _bluegreen(p)
+
+
 def _rollback(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="to_deploy", help="deploy id to go back to (default: the previous deploy)")
     p.add_argument("--mode", choices=("republish", "time-travel"), default="republish")
@@ -68,6 +80,11 @@ def _rollback(p: argparse.ArgumentParser) -> None:
         "--reason", default="", help="why (required in the environments rollback.require_reason_in)"
     )
     p.add_argument("--model", help="time-travel: the model (table) to restore")
+    p.add_argument(
+        "--force-unlock",
+        action="store_true",
+        help="release a deploy lock left by a dead run (recorded in DEPLOY_STATE), then roll back",
+    )
     when = p.add_mutually_exclusive_group()
     when.add_argument("--at", help="time-travel: restore as of this timestamp (ISO 8601)")
     when.add_argument(
@@ -157,6 +174,21 @@ STAGES: tuple[Stage, ...] = (
         "DEPLOY_STATE. With --dry-run: prints the plan and the exact SQL, changes nothing.",
         "bluegreen_swap",
         _bluegreen,
+        default_env="prod",
+    ),
+    Stage(
+        "backfill",
+        "re-run a microbatch model over a date range, in batches, and publish it (a deploy)",
+        "A blue/green deploy whose build phase re-runs one incremental model over a date range: it\n"
+        "takes the deploy lock, builds the idle colour in full, then runs `dbt run --select MODEL\n"
+        "--event-time-start X --event-time-end Y` once per batch of --batch-size (1d, 7d or 1mo), then\n"
+        "the model's tests; then the normal pre-cutover checks, atomic cutover, grant check and smoke\n"
+        "check. Only microbatch models qualify (dbt ignores the event-time flags for other models).\n"
+        "Every batch is journalled (backfill-batch, with its range); re-running the same --deploy-id\n"
+        "skips the batches that already succeeded. With --dry-run: prints every batch's dbt command.\n"
+        "Runbook: runbooks/backfill.md.",
+        "backfill",
+        _backfill,
         default_env="prod",
     ),
     Stage(

@@ -99,11 +99,33 @@ class Journal:
                 f"the {self.environment} deploy lock is held by deploy {current.deploy_id if current else '?'}"
                 f" ({current.holder if current else '?'}, since {current.acquired_at if current else '?'})",
                 why="another deploy or rollback is running, or one died without releasing the lock",
-                fix="wait for it (see `pipelineops status`); if that run is dead, re-run with --force-unlock "
+                fix="wait for it (see `pipelineops status`); if that run is dead, re-run this command with --force-unlock "
                 "(recorded in DEPLOY_STATE)"
                 + (f"; its run: {current.run_url}" if current and current.run_url else ""),
                 runbook="deploy-lock.md",
             )
+
+    def force_unlock(self, *, by: str, actor: str, run_url: str, kind: str) -> LockHolder | None:
+        """Release a lock another (dead) run left behind, with an audit row naming who released whose."""
+        holder = self.holder()
+        if holder is None or holder.deploy_id == by:
+            return None
+        self.release(None)
+        now = self.clock()
+        self.record(
+            {
+                "deploy_id": by,
+                "kind": kind,
+                "step": "force-unlock",
+                "status": "succeeded",
+                "actor": actor,
+                "run_url": run_url,
+                "started_at": now,
+                "finished_at": now,
+                "detail": f"released lock of {holder.deploy_id} ({holder.holder}, since {holder.acquired_at})",
+            }
+        )
+        return holder
 
     def release(self, deploy_id: str | None) -> None:
         with self.engine.transaction():

@@ -182,7 +182,7 @@ def _pull_request_act(
     env: Mapping[str, str],
 ) -> None:
     """A pull request that changes one staging model: slim-ci builds it in CI_PR_<n>, then cleanup."""
-    from pipelineops.commands import schema_cleanup, slim_ci
+    from pipelineops.commands import pr_schema, schema_cleanup, slim_ci
 
     (path,) = PR_CHANGE
     model = root / "dbt" / path
@@ -202,8 +202,12 @@ def _pull_request_act(
     }
     try:
         act(
+            f"PR #{DEMO_PR}: pr-schema creates CI_PR_{DEMO_PR} and its companions",
+            lambda: pr_schema.run(**common, action="create", pr=str(DEMO_PR)),
+        )
+        act(
             f"PR #{DEMO_PR}: slim-ci builds only the changed model and its descendants in CI_PR_{DEMO_PR}",
-            lambda: slim_ci.run(**common, pr=str(DEMO_PR), comment_file=str(comment)),
+            lambda: slim_ci.run(**common, pr=str(DEMO_PR), base_ref="main", comment_file=str(comment)),
         )
         if comment.exists():
             reporter.info(

@@ -42,6 +42,7 @@ def run(
     offset: int | None = None,
     before_statement: str | None = None,
     to_version: int | None = None,
+    force_unlock: bool = False,
 ) -> StageReport:
     if env_name in config.require_reason_in and not reason.strip() and not dry_run:
         raise UserError(
@@ -65,6 +66,15 @@ def run(
                 fix="deploy first (pipelineops bluegreen-swap)",
                 runbook=RUNBOOK,
             )
+        if force_unlock and not dry_run:
+            released = rt.journal.force_unlock(
+                by=f"rollback-{rt.ctx.clock().strftime('%Y%m%dT%H%M%S')}",
+                actor=rt.ctx.actor,
+                run_url=rt.ctx.run_url,
+                kind="rollback",
+            )
+            if released is not None:
+                reporter.warning(f"released the deploy lock held by {released.deploy_id} ({released.holder})")
         rows = rt.journal.history()
         if mode == "time-travel":
             point = time_travel.point_in_time(
@@ -108,7 +118,7 @@ def _republish(
             f"cannot re-publish deploy {target.deploy_id}: its colour {target.colour} was rebuilt since by deploy {rebuilt}",
             why="re-publishing would serve that later build, not the data of the deploy you asked for",
             fix="restore the affected tables with time travel instead, e.g.\n"
-            f"  pipelineops rollback --env {env_name} --mode time-travel --model <model> --to-deploy {target.deploy_id} "
+            f"  pipelineops rollback --env {env_name} --mode time-travel --model <model> --to {target.deploy_id} "
             '--reason "..."',
             runbook=RUNBOOK,
         )
@@ -126,7 +136,7 @@ def _republish(
         if cs not in present:
             raise CheckFailed(
                 f"cannot re-publish {target.colour}: schema {cs} is gone",
-                fix=f"restore with time travel (pipelineops rollback --mode time-travel --to-deploy {target.deploy_id})",
+                fix=f"restore with time travel (pipelineops rollback --mode time-travel --model <model> --to {target.deploy_id})",
                 runbook=RUNBOOK,
             )
         published += [

@@ -133,6 +133,14 @@ def translate(exc: duckdb.Error, sql: str = "") -> PipelineOpsError:
             "a killed process releases the lock when it exits",
             runbook="local-engine.md",
         )
+    if "DATA_PATH" in text and "does not match" in text:
+        return UserError(
+            "the local warehouse was moved or copied: its catalog records another data folder",
+            why=text.splitlines()[0],
+            fix="use the warehouse from its original folder, or start a fresh one (delete the folder, or "
+            "`pipelineops demo` for the demo warehouse)",
+            runbook="local-engine.md",
+        )
     if isinstance(exc, duckdb.CatalogException):
         return UserError(f"the local warehouse has no such object: {text.splitlines()[0]}", why=sql[:200])
     err = PipelineOpsError(f"local engine error: {text.splitlines()[0]}", why=sql[:200])

@@ -103,7 +103,8 @@ ERROR_REDACTION_PATTERNS: dict[re.Pattern[str], str] = {
 ROLES_FIX = (
     "check the grants of the role in use (SHOW GRANTS TO ROLE <role>): LOADER loads RAW, TRANSFORMER builds "
     "with dbt (USAGE on warehouse and database, CREATE SCHEMA), REPORTER reads the consumer views, DEPLOYER "
-    "swaps and rolls back (OWNERSHIP of the colour and consumer schemas); the roles are defined in terraform/"
+    "swaps and rolls back (it owns the colour, shadow and consumer schemas it creates; swapping needs "
+    "ownership of both schemas); the roles and grants are declared in terraform/spec/access.yml"
 )
 
 
