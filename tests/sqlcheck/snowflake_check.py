@@ -3,8 +3,9 @@
 ``check_snowflake_sql(text)`` raises ``AssertionError`` unless ``text`` is exactly one statement that either
 
 * starts like one of the forms sqlglot knows only as an opaque ``exp.Command`` (or knows only in some
-  versions: schema SWAP/RENAME, table SWAP, UNDROP, GRANT … ON ALL|FUTURE, CREATE ROLE, SHOW …) and then
-  full-matches that form's strict pattern over quoted identifiers, whatever sqlglot makes of it; or
+  versions: schema SWAP/RENAME, table SWAP, UNDROP, GRANT … ON ALL|FUTURE|SCHEMA|DATABASE, CREATE ROLE,
+  SHOW …) and then full-matches that form's strict pattern over quoted identifiers, whatever sqlglot
+  makes of it; or
 * parses with ``read="snowflake"`` to a real expression (not ``exp.Command``) whose relation names are all
   quoted upper-case identifiers (``"[A-Z_][A-Z0-9_]*"``), ``<db>.information_schema.<view>`` and CTE names
   excepted.
@@ -56,6 +57,12 @@ FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             rf"GRANT\s+{PRIVILEGE}(?:\s*,\s*{PRIVILEGE})*\s+ON\s+(?:ALL|FUTURE)\s+{PLURAL_OBJECTS}\s+"
             rf"IN\s+(?:SCHEMA\s+{SCHEMA}|DATABASE\s+{DATABASE})\s+TO\s+ROLE\s+{QUOTED}"
             r"(?:\s+(?:COPY|REVOKE)\s+CURRENT\s+GRANTS)?",
+        ),
+        (  # sqlglot parses these as exp.Grant whatever the privilege word: `GRANT USGE ON SCHEMA` too
+            "GRANT … ON SCHEMA|DATABASE",
+            r"GRANT\b.*\bON\s+(?:SCHEMA|DATABASE)\b",
+            rf"GRANT\s+{PRIVILEGE}(?:\s*,\s*{PRIVILEGE})*\s+ON\s+(?:SCHEMA\s+{SCHEMA}|DATABASE\s+{DATABASE})"
+            rf"\s+TO\s+ROLE\s+{QUOTED}",
         ),
         (
             "CREATE ROLE",

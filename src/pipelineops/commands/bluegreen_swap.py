@@ -1,9 +1,11 @@
 """``pipelineops bluegreen-swap``: build the idle colour, gate it, publish it atomically, journal it all.
 
-build → checks → cutover → smoke → manifest → finish, under the environment's deploy lock. A failed gate
-publishes nothing; a failed smoke check re-publishes the previous colour. Killed at any point, a re-run
-with the same ``--deploy-id`` converges: dangling steps are journalled as abandoned, and a deploy whose
-cutover already succeeded resumes after it.
+build → checks → cutover → verify-grants → smoke → manifest → finish, under the environment's deploy
+lock. The build phase is a list of dbt invocations (one ``dbt build`` for a deploy; ``backfill`` adds one
+run per batch). A failed gate publishes nothing; a reader role left without USAGE after the swap, or a
+failed smoke check, re-publishes the previous colour. Killed at any point, a re-run with the same
+``--deploy-id`` converges: dangling steps are journalled as abandoned, and a deploy whose cutover already
+succeeded resumes after it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,16 +23,19 @@ from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.dbt.artifacts import exposure_columns, manifest_digest
+from pipelineops.dbt.runner import DbtInvocation
 from pipelineops.engines.base import run_statements
 from pipelineops.errors import CheckFailed
 from pipelineops.plan import gates, history
 from pipelineops.plan.bluegreen_swap import (
+    VERIFY_GRANTS,
     DeployInputs,
     Published,
     build_plan,
     colour_schema,
     cutover_steps,
     dbt_vars,
+    missing_usage,
 )
 from pipelineops.plan.steps import Plan, Step, render_plan
 from pipelineops.report.model import Conclusion, Section, StageReport
@@ -56,6 +61,11 @@ def default_deploy_id(environ: Mapping[str, str], now: str, sha: str) -> str:
 
 
 class Deployer:
+    """Carries out a deploy plan. Subclasses (``backfill``) add dbt steps to the build phase and may
+    skip steps a killed run of the same deploy id already finished (``_resume``/``_skip``)."""
+
+    stage = "bluegreen-swap"
+
     def __init__(
         self, rt: Runtime, *, deploy_id: str, git_sha: str, extra_vars: Mapping[str, object]
     ) -> None:
@@ -68,6 +78,7 @@ class Deployer:
         self.live: history.Colour | None = None
         self.idle: history.Colour = "BLUE"
         self.manifest: dict[str, Any] = {}
+        self.dbt_results: list[DbtInvocation] = []
 
     # -- journal helpers ---------------------------------------------------------------------------
     def _row(self, step: str, status: str, **extra: object) -> dict[str, object]:
@@ -147,6 +158,7 @@ class Deployer:
             published=published,
             existing_views=existing,
             incremental_in_live=incremental,
+            reader_roles=self.cfg.reader_roles,
         )
         plan = build_plan(inputs)
         if self.extra_vars:  # the build step carries the same vars the parse used
@@ -179,9 +191,12 @@ class Deployer:
         for step in history.unfinished_steps(rows, self.deploy_id):
             journal.record(self._row(step, "abandoned", detail="the process running this step died; resumed"))
         resumed = history.deploy_publication(rows, self.deploy_id)
+        self._resume(rows)
         try:
             if resumed is not None:
                 self.idle = resumed.colour
+                before = [p for p in history.publications(rows) if p.index < resumed.index]
+                self.live = before[-1].colour if before else None
                 self.rt.ctx.reporter.info(
                     f"deploy {self.deploy_id} already published {resumed.colour}: resuming after the cutover"
                 )
@@ -195,22 +210,60 @@ class Deployer:
         journal.release(self.deploy_id)
         return self.outcome
 
+    # -- hooks for stages built on the deploy ---------------------------------------------------------
+    def _resume(self, rows: Sequence[Mapping[str, object]]) -> None:
+        """Called with the journal before the steps run; a deploy re-runs every pre-cutover step."""
+
+    def _skip(self, step: Step) -> bool:
+        """Whether a re-run skips ``step`` (finished by an earlier run of this deploy id)."""
+        return False
+
+    def _detail(self, step: Step) -> str:
+        """The journal ``detail`` of a dbt step's rows."""
+        return ""
+
+    def dry_run_title(self) -> str:
+        return f"Dry run: would deploy {self.idle} to {self.rt.ctx.env_name} (nothing changed)"
+
+    # -- the steps -----------------------------------------------------------------------------------
+    def _dbt_step(self, step: Step, start: float) -> bool:
+        """Run one dbt invocation of the build phase and journal it. False stops the deploy.
+
+        A failed ``build`` does not stop it here: the checks turn its failing tests into gate results.
+        """
+        detail = self._detail(step)
+        result = self.rt.run_dbt(f"deploy-{step.name}", step.dbt_args)
+        self.dbt_results.append(result)
+        status = "succeeded" if result.ok else "failed"
+        text = f"{detail}: dbt exit {result.returncode}" if detail else f"dbt exit {result.returncode}"
+        self._step(
+            step.name, status, time.monotonic() - start, detail=detail if detail and result.ok else text
+        )
+        if result.ok or step.name == history.BUILD:
+            return True
+        self.outcome.conclusion = "failure"
+        self.outcome.title = (
+            f"Deploy stopped: dbt {step.dbt_args[0]} failed in step {step.name}"
+            + (f" ({detail})" if detail else "")
+            + f"; nothing published, {self.live or 'nothing'} stays live"
+        )
+        self._record(self._row("finish", "failed", error=f"{step.name} failed: {text}"[:2000]))
+        return False
+
     def _run(self, plan: Plan) -> None:
         reporter = self.rt.ctx.reporter
         for step in plan.steps:
-            if step.name in ("lock", "finish", "smoke", "publish-manifest"):
+            if step.name in ("lock", "finish", VERIFY_GRANTS, "smoke", "publish-manifest"):
+                continue
+            if self._skip(step):
+                self.outcome.steps.append((step.name, "skipped", 0.0))
                 continue
             start = time.monotonic()
-            self._record(self._row(step.name, "started"))
-            if step.name == history.BUILD:
-                result = self.rt.run_dbt("deploy-build", step.dbt_args)
-                self.build_result = result
-                self._step(
-                    step.name,
-                    "succeeded" if result.ok else "failed",
-                    time.monotonic() - start,
-                    detail=f"dbt exit {result.returncode}",
-                )
+            detail = self._detail(step) if step.action == "dbt" else ""
+            self._record(self._row(step.name, "started", **({"detail": detail} if detail else {})))
+            if step.action == "dbt":
+                if not self._dbt_step(step, start):
+                    return
             elif step.name == "checks":
                 ok = self._checks()
                 self._step(
@@ -258,42 +311,88 @@ class Deployer:
         self.outcome.cutover_ms = int(elapsed * 1000)
         self.outcome.steps.append((history.CUTOVER, "succeeded", elapsed))
 
-    def _after_cutover(self, plan: Plan) -> None:
+    def _verify_grants(self, step: Step) -> str | None:
+        """Run the verify-grants step; the problem found, or None. No SQL: journalled as skipped."""
         start = time.monotonic()
+        if not step.sql:
+            self._step(VERIFY_GRANTS, "skipped", time.monotonic() - start, detail=step.why)
+            return None
+        self._record(self._row(VERIFY_GRANTS, "started"))
+        gaps = []
+        for stmt, schema in zip(step.sql, self.cfg.consumer_schemas, strict=True):
+            missing = missing_usage(self.rt.engine.query(stmt), self.cfg.reader_roles)
+            gaps += [f"{role} has no USAGE on {schema}" for role in missing]
+        if gaps:
+            why = "; ".join(gaps)
+            self._step(VERIFY_GRANTS, "failed", time.monotonic() - start, error=why[:2000])
+            return why
+        self._step(
+            VERIFY_GRANTS,
+            "succeeded",
+            time.monotonic() - start,
+            detail=f"{', '.join(self.cfg.reader_roles)} hold USAGE on {', '.join(self.cfg.consumer_schemas)}",
+        )
+        return None
+
+    def _republish_previous(self, published: tuple[Published, ...], failed: str, why: str) -> None:
+        """After a failed post-cutover check: put the previous colour back (or say there is none)."""
+        self.outcome.conclusion = "failure"
+        if not self.live:
+            self.outcome.title = (
+                f"{failed} failed after publishing {self.idle} (first deploy: no previous colour to "
+                f"re-publish): {why}"
+            )[:500]
+            self._record(self._row("finish", "failed", error=f"{failed} failed: {why}"[:2000]))
+            return
+        back = cutover_steps(
+            dialect=self.rt.engine.dialect,
+            database=self.rt.engine.database,
+            colour=self.live,
+            consumer_schemas=self.cfg.consumer_schemas,
+            published=published,
+            existing_views={},
+            why=f"{failed} failed: re-publish {self.live}",
+            reader_roles=self.cfg.reader_roles,
+        )
+        for s in back:
+            run_statements(self.rt.engine, s.sql, transactional=s.transactional)
+        self._record(
+            {
+                **self._row(
+                    history.CUTOVER,
+                    "succeeded",
+                    detail=f"automatic re-publish after failed {failed}: {why}"[:500],
+                ),
+                "kind": "rollback",
+                "colour_from": self.idle,
+                "colour_to": self.live,
+            }
+        )
+        self.outcome.title = f"{failed} failed after publishing {self.idle}; {self.live} re-published: {why}"[
+            :500
+        ]
+        self._record(self._row("finish", "failed", error=f"{failed} failed: {why}"[:2000]))
+
+    def _after_cutover(self, plan: Plan) -> None:
         published = (
             facts.published_relations(self.manifest, self.cfg.consumer_schemas) if self.manifest else ()
         )
+        grants = next((s for s in plan.steps if s.name == VERIFY_GRANTS), None)
+        if grants is not None:
+            gap = self._verify_grants(grants)
+            if gap is not None:
+                self._republish_previous(published, VERIFY_GRANTS, gap)
+                return
+        start = time.monotonic()
         problems = []
         for p in published:
             try:
                 self.rt.engine.query(f"SELECT COUNT(*) AS n FROM {_view(self.rt, p)}")
             except Exception as exc:  # any failure to read a published view is a smoke failure
                 problems.append(f"{p.schema}.{p.name}: {exc}")
-        if problems and self.live:
+        if problems:
             self._step("smoke", "failed", time.monotonic() - start, error="; ".join(problems)[:2000])
-            back = cutover_steps(
-                dialect=self.rt.engine.dialect,
-                database=self.rt.engine.database,
-                colour=self.live,
-                consumer_schemas=self.cfg.consumer_schemas,
-                published=published,
-                existing_views={},
-                why=f"smoke failed: re-publish {self.live}",
-            )
-            for s in back:
-                run_statements(self.rt.engine, s.sql, transactional=s.transactional)
-            self._record(
-                {
-                    **self._row(
-                        history.CUTOVER, "succeeded", detail="automatic re-publish after failed smoke"
-                    ),
-                    "kind": "rollback",
-                    "colour_from": self.idle,
-                    "colour_to": self.live,
-                }
-            )
-            self.outcome.conclusion = "failure"
-            self.outcome.title = f"Smoke check failed after publishing {self.idle}; {self.live} re-published"
+            self._republish_previous(published, "smoke", "; ".join(problems))
             return
         self._step("smoke", "succeeded", time.monotonic() - start, detail=f"{len(published)} views read")
         start = time.monotonic()
@@ -314,9 +413,8 @@ class Deployer:
         checks = self.cfg.checks
         engine = self.rt.engine
         results: list[gates.GateResult] = []
-        run_results = self.build_result.run_results() if hasattr(self, "build_result") else None
         if checks.dbt_tests:
-            results += gates.dbt_tests(facts.test_outcomes(run_results))
+            results += gates.dbt_tests(self._test_outcomes())
         published = facts.published_relations(self.manifest, self.cfg.consumer_schemas)
         idle_counts = facts.row_counts(engine, published, self.idle)
         missing = [
@@ -352,6 +450,14 @@ class Deployer:
         self.outcome.gate_results = results
         return not gates.failed(results)
 
+    def _test_outcomes(self) -> list[gates.TestOutcome]:
+        """Node results of every dbt invocation of this run; a later run of the same node wins."""
+        latest: dict[str, gates.TestOutcome] = {}
+        for result in self.dbt_results:
+            for outcome in facts.test_outcomes(result.run_results()):
+                latest[outcome.unique_id] = outcome
+        return list(latest.values())
+
 
 def _view(rt: Runtime, p: Published) -> str:
     from pipelineops.plan.sql import Relation
@@ -371,6 +477,39 @@ def run(
     force_unlock: bool = False,
     vars: str = "",
 ) -> StageReport:
+    return run_deploy(
+        Deployer,
+        config=config,
+        env_name=env_name,
+        dry_run=dry_run,
+        reporter=reporter,
+        environ=environ,
+        deploy_id=deploy_id,
+        git_sha=git_sha,
+        force_unlock=force_unlock,
+        vars=vars,
+    )
+
+
+DeployerFactory = Callable[..., Deployer]
+
+
+def run_deploy(
+    make: DeployerFactory,
+    *,
+    stage: str = Deployer.stage,
+    config: Config,
+    env_name: str,
+    dry_run: bool,
+    reporter: Reporter,
+    environ: Mapping[str, str],
+    deploy_id: str | None,
+    git_sha: str | None,
+    force_unlock: bool,
+    vars: str,
+) -> StageReport:
+    """Plan, then print (--dry-run) or execute, a deploy made by ``make(rt, deploy_id=, git_sha=,
+    extra_vars=)`` (``Deployer`` or a subclass); ``stage`` names the session's query tag."""
     started = time.monotonic()
     extra_vars = _parse_vars(vars)
     rt = Runtime.open(
@@ -379,18 +518,18 @@ def run(
         dry_run=dry_run,
         reporter=reporter,
         environ=environ,
-        stage="bluegreen-swap",
+        stage=stage,
     )
     try:
         sha = git_sha or facts.git_sha(config.root)
         did = deploy_id or default_deploy_id(environ, rt.ctx.clock().strftime("%Y%m%dT%H%M%S"), sha)
-        deployer = Deployer(rt, deploy_id=did, git_sha=sha, extra_vars=extra_vars)
+        deployer = make(rt, deploy_id=did, git_sha=sha, extra_vars=extra_vars)
         plan = deployer.plan()
         if dry_run:
             return StageReport(
-                stage="bluegreen-swap",
+                stage=deployer.stage,
                 conclusion="skipped",
-                title=f"Dry run: would deploy {deployer.idle} to {env_name} (nothing changed)",
+                title=deployer.dry_run_title(),
                 facts=(("deploy id", did), *plan.facts),
                 sections=(Section("Plan", text=render_plan(plan)),),
                 data={"plan": [s.__dict__ for s in plan.steps]},
@@ -450,7 +589,7 @@ def _report(d: Deployer, o: Outcome, env_name: str, duration: float) -> StageRep
         raise_text = "\n".join(f"{r.gate} {r.subject}: {r.detail}" for r in fails[:20])
         sections.append(Section("Why nothing was published", text=raise_text))
     return StageReport(
-        stage="bluegreen-swap",
+        stage=d.stage,
         conclusion=conclusion,
         title=o.title or "Deploy finished",
         facts=tuple(facts_rows),

@@ -152,6 +152,7 @@ def parse_config(raw: object, *, path: Path) -> Config:
         consumer_schemas=tuple(s.upper() for s in layout.get("consumer_schemas", ["MARTS"])),
         journal_schema=str(layout.get("journal_schema", "PIPELINEOPS")).upper(),
         raw_schema=str(layout.get("raw_schema", "RAW")).upper(),
+        reader_roles=tuple(str(r).upper() for r in layout.get("reader_roles", [])),
         environments=envs,
         checks=ChecksConfig(
             dbt_tests=bool(checks.get("dbt_tests", True)),

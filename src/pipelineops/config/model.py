@@ -61,6 +61,7 @@ class Config:
     cleanup_max_age_hours: int = 168
     require_reason_in: tuple[EnvName, ...] = ("prod",)
     keep_aside_hours: int = 72
+    reader_roles: tuple[str, ...] = ()
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The named environment; ``UserError`` naming the configured ones when absent."""

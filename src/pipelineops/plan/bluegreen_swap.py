@@ -4,12 +4,15 @@ Local engine: every consumer view is re-pointed, and stale ones dropped, in one 
 transactional). Snowflake: DDL auto-commits, so the new views are prepared in a shadow schema
 ``<SCHEMA>__NEXT`` first, then published with one ``ALTER SCHEMA … SWAP WITH …`` per consumer schema — the
 cutover's statement count depends on the number of consumer schemas, never on the number of models.
+A swap moves objects with their grants, and a replaced shadow schema starts with none: the reader roles
+(``layout.reader_roles``) get USAGE on each shadow schema and SELECT on its views before the swap, and a
+``verify-grants`` step reads ``SHOW GRANTS`` on each consumer schema after it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pipelineops.plan import sql
@@ -18,6 +21,8 @@ from pipelineops.plan.sql import Dialect, Relation
 from pipelineops.plan.steps import Plan, Step
 
 SHADOW_SUFFIX = "__NEXT"
+VERIFY_GRANTS = "verify-grants"
+NO_LOCAL_GRANTS = "the local engine has no grants"
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class DeployInputs:
     existing_views: Mapping[str, tuple[str, ...]]  # consumer schema -> views readers see now
     incremental_in_live: tuple[Published | tuple[str, str], ...] = ()  # (colour-less schema, name)
     extra_dbt_args: tuple[str, ...] = ()
+    reader_roles: tuple[str, ...] = ()  # roles that read the consumer views (Snowflake grants)
 
     @property
     def idle(self) -> Colour:
@@ -95,8 +101,13 @@ def cutover_steps(
     published: tuple[Published, ...],
     existing_views: Mapping[str, tuple[str, ...]],
     why: str,
+    reader_roles: tuple[str, ...] = (),
 ) -> tuple[Step, ...]:
-    """The steps that make ``colour`` what readers see. Shared by deploys and rollbacks."""
+    """The steps that make ``colour`` what readers see. Shared by deploys and rollbacks.
+
+    On Snowflake each ``reader_roles`` role is granted USAGE on the shadow schema and SELECT on its
+    views before the swap (the swap carries the grants over; the local engine has none).
+    """
     if dialect == "duckdb":
         stmts: list[str] = []
         for schema in consumer_schemas:
@@ -120,20 +131,57 @@ def cutover_steps(
     swaps: list[str] = []
     for schema in consumer_schemas:
         nxt = schema + SHADOW_SUFFIX
-        shadow.append(f"CREATE OR REPLACE SCHEMA {sql.schema_ref(database, nxt, dialect)}")
+        shadow.append(sql.replace_schema(database, nxt, dialect))
         shadow.append(sql.create_schema(database, schema, dialect))
         shadow += publish_statements(
             dialect=dialect, database=database, colour=colour, published=published, schema=schema, into=nxt
         )
+        for role in reader_roles:
+            shadow.append(sql.grant_schema_usage(database, nxt, role, dialect))
+            shadow.append(sql.grant_select_on_all_views(database, nxt, role, dialect))
         swaps.append(sql.swap_schema(database, schema, nxt, dialect))
+    granted = f"; {', '.join(reader_roles)} granted USAGE and SELECT" if reader_roles else ""
     return (
         Step(
             "prepare-shadow",
-            f"views over {colour} prepared in shadow schemas (DDL auto-commits on Snowflake; readers see nothing yet)",
+            f"views over {colour} prepared in shadow schemas (DDL auto-commits on Snowflake; readers see "
+            f"nothing yet){granted}",
             sql=tuple(shadow),
         ),
         Step(CUTOVER, why + " — one atomic SWAP per consumer schema", sql=tuple(swaps)),
     )
+
+
+def verify_grants_step(
+    *, dialect: Dialect, database: str, consumer_schemas: tuple[str, ...], reader_roles: tuple[str, ...]
+) -> Step:
+    """After the swaps: every reader role must hold USAGE on every consumer schema.
+
+    Snowflake runs one ``SHOW GRANTS ON SCHEMA`` per consumer schema (no warehouse needed); with no
+    reader roles configured, or on the local engine, the step has no SQL and is journalled as skipped.
+    """
+    if dialect != "snowflake":
+        return Step(VERIFY_GRANTS, NO_LOCAL_GRANTS, action="check")
+    if not reader_roles:
+        return Step(VERIFY_GRANTS, "no reader roles configured (layout.reader_roles)", action="check")
+    return Step(
+        VERIFY_GRANTS,
+        f"{', '.join(reader_roles)} must hold USAGE on each consumer schema after the swap; "
+        "otherwise re-publish the previous colour",
+        action="check",
+        sql=tuple(sql.show_grants_on_schema(database, s, dialect) for s in consumer_schemas),
+    )
+
+
+def missing_usage(rows: Sequence[Mapping[str, object]], reader_roles: tuple[str, ...]) -> tuple[str, ...]:
+    """Reader roles without USAGE (or OWNERSHIP) on a schema, from its ``SHOW GRANTS ON SCHEMA`` rows."""
+    holders = {
+        str(r.get("grantee_name", "")).upper()
+        for r in rows
+        if str(r.get("granted_to", "")).upper() == "ROLE"
+        and str(r.get("privilege", "")).upper() in ("USAGE", "OWNERSHIP")
+    }
+    return tuple(role for role in reader_roles if role.upper() not in holders)
 
 
 def build_plan(inputs: DeployInputs) -> Plan:
@@ -183,6 +231,10 @@ def build_plan(inputs: DeployInputs) -> Plan:
             published=inputs.published,
             existing_views=inputs.existing_views,
             why=f"publish {idle}: re-point {len(inputs.published)} consumer views",
+            reader_roles=inputs.reader_roles,
+        ),
+        verify_grants_step(
+            dialect=d, database=db, consumer_schemas=inputs.consumer_schemas, reader_roles=inputs.reader_roles
         ),
         Step("smoke", "read every published view; on failure re-publish the previous colour", action="check"),
         Step("publish-manifest", "store the manifest (pointing at the consumer views) for Slim CI deferral"),

@@ -416,3 +416,13 @@ def test_schema_documents_every_property() -> None:
 def test_repo_config_validates_against_the_schema() -> None:
     raw = yaml.safe_load(REPO_CONFIG.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema()).validate(raw)
+
+
+def test_layout_reader_roles_default_to_none_and_are_upper_cased(tmp_path: Path) -> None:
+    assert load_config(_write(tmp_path, _with())).reader_roles == ()
+    cfg = load_config(_write(tmp_path, _with(layout={"reader_roles": ["prod_reporter", "FINANCE_READER"]})))
+    assert cfg.reader_roles == ("PROD_REPORTER", "FINANCE_READER")
+    _assert_one_line(
+        _error(tmp_path, _with(layout={"reader_roles": ["PROD REPORTER"]})), "layout.reader_roles.0"
+    )
+    _assert_one_line(_error(tmp_path, _with(layout={"reader_roles": "PROD_REPORTER"})), "layout.reader_roles")

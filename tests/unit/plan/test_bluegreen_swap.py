@@ -2,7 +2,8 @@
 
 Golden files in ``tests/fixtures/sql/bluegreen_swap/`` hold the SQL of every step (``UPDATE_GOLDEN=1``
 rewrites them). On DuckDB the cutover is one transaction holding every view; on Snowflake, where DDL
-auto-commits, it is one ``ALTER SCHEMA … SWAP WITH …`` per consumer schema, whatever the model count.
+auto-commits, it is one ``ALTER SCHEMA … SWAP WITH …`` per consumer schema, whatever the model count,
+and the reader roles are granted on the shadow schemas before the swap and verified after it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import pytest
 from tests.sqlcheck.golden import GoldenCase, assert_golden, dump_golden, load_golden
 
 from pipelineops.plan.bluegreen_swap import (
+    NO_LOCAL_GRANTS,
     SHADOW_SUFFIX,
+    VERIFY_GRANTS,
     DeployInputs,
     Published,
     base_schema,
@@ -25,7 +28,9 @@ from pipelineops.plan.bluegreen_swap import (
     colour_schema,
     cutover_steps,
     dbt_vars,
+    missing_usage,
     publish_statements,
+    verify_grants_step,
 )
 from pipelineops.plan.sql import Dialect
 from pipelineops.plan.steps import Plan
@@ -37,7 +42,17 @@ PUBLISHED = (
     Published("MARTS", "dim_customers"),
     Published("FINANCE", "fct_revenue"),
 )
-STEP_ORDER_DUCKDB = ["lock", "prepare", "build", "checks", "cutover", "smoke", "publish-manifest", "finish"]
+STEP_ORDER_DUCKDB = [
+    "lock",
+    "prepare",
+    "build",
+    "checks",
+    "cutover",
+    "verify-grants",
+    "smoke",
+    "publish-manifest",
+    "finish",
+]
 STEP_ORDER_SNOWFLAKE = [
     "lock",
     "prepare",
@@ -45,10 +60,12 @@ STEP_ORDER_SNOWFLAKE = [
     "checks",
     "prepare-shadow",
     "cutover",
+    "verify-grants",
     "smoke",
     "publish-manifest",
     "finish",
 ]
+READER_ROLES = ("PROD_REPORTER", "finance_reader")
 
 
 def first_deploy(dialect: Dialect, database: str | None = None) -> DeployInputs:
@@ -81,11 +98,20 @@ def second_deploy(dialect: Dialect, database: str | None = None) -> DeployInputs
     )
 
 
+def reader_roles_deploy(dialect: Dialect, database: str | None = None) -> DeployInputs:
+    """The second deploy with two reader roles (layout.reader_roles): grants before, check after the swap."""
+    return replace(second_deploy(dialect, database), reader_roles=READER_ROLES)
+
+
 SCENARIOS: dict[str, tuple[Callable[[Dialect], DeployInputs], str]] = {
     "first_deploy": (first_deploy, "first deploy: nothing live, BLUE built and published"),
     "second_deploy": (
         second_deploy,
         "second deploy: BLUE live, GREEN built with incremental carry-over, stale view old_revenue dropped",
+    ),
+    "reader_roles": (
+        reader_roles_deploy,
+        "second deploy with reader roles PROD_REPORTER and FINANCE_READER granted and verified",
     ),
 }
 
@@ -136,6 +162,10 @@ def test_golden_directory_holds_one_file_per_dialect() -> None:
         "second_deploy__prepare",
         "second_deploy__prepare-shadow",
         "second_deploy__cutover",
+        "reader_roles__prepare",
+        "reader_roles__prepare-shadow",
+        "reader_roles__cutover",
+        "reader_roles__verify-grants",
     ]
     duck = {c.name: c.meta["transactional"] for c in load_golden(GOLDEN_DIR / "duckdb.sql")}
     assert duck == {
@@ -143,6 +173,8 @@ def test_golden_directory_holds_one_file_per_dialect() -> None:
         "first_deploy__cutover": "true",
         "second_deploy__prepare": "false",
         "second_deploy__cutover": "true",
+        "reader_roles__prepare": "false",
+        "reader_roles__cutover": "true",
     }
 
 
@@ -220,11 +252,19 @@ def test_only_the_sql_steps_carry_sql() -> None:
         "lock": "note",
         "build": "dbt",
         "checks": "check",
+        "verify-grants": "check",
         "smoke": "check",
         "finish": "note",
     }
     for step in plan.steps:
         assert bool(step.sql) == (step.name in ("prepare", "prepare-shadow", "cutover")), step.name
+    with_roles = build_plan(reader_roles_deploy("snowflake"))
+    assert [s.name for s in with_roles.steps if s.sql] == [
+        "prepare",
+        "prepare-shadow",
+        "cutover",
+        VERIFY_GRANTS,
+    ]
 
 
 # --- DuckDB: one transaction holds the whole cutover ------------------------------------------------------
@@ -306,12 +346,13 @@ def test_every_snowflake_statement_passes_the_strict_check() -> None:
     from tests.sqlcheck.snowflake_check import check_snowflake_sql
 
     checked = 0
-    for make in (first_deploy, second_deploy):
+    for make in (first_deploy, second_deploy, reader_roles_deploy):
         for step in build_plan(make("snowflake")).steps:
             for stmt in step.sql:
                 check_snowflake_sql(stmt)
                 checked += 1
-    assert checked == 11 + 13  # every statement of both plans was checked
+    # the reader-roles plan: the 13 of the second deploy, 2 grants x 2 roles x 2 schemas, 2 SHOW GRANTS
+    assert checked == 11 + 13 + (13 + 8 + 2)
 
 
 def test_snowflake_golden_files_pass_the_strict_check() -> None:
@@ -319,7 +360,7 @@ def test_snowflake_golden_files_pass_the_strict_check() -> None:
 
     cases = load_golden(GOLDEN_DIR / "snowflake.sql")
     stmts = [line for case in cases for line in case.sql.splitlines()]
-    assert len(stmts) == 11 + 13
+    assert len(stmts) == 11 + 13 + (13 + 8 + 2)
     for stmt in stmts:
         assert stmt.endswith(";"), stmt
         check_snowflake_sql(stmt)
@@ -470,3 +511,147 @@ def test_duckdb_plans_run_and_the_cutover_is_all_or_nothing() -> None:
     ).fetchall()
     assert views == [("dim_customers",), ("fct_orders",)]  # old_revenue is gone
     con.close()
+
+
+# --- reader grants: granted in the shadow schema before the swap, verified after it ---------------------
+
+
+def test_snowflake_shadow_schemas_grant_every_reader_role_after_the_views() -> None:
+    plan = build_plan(reader_roles_deploy("snowflake"))
+    shadow = plan.step("prepare-shadow").sql
+    without = build_plan(second_deploy("snowflake")).step("prepare-shadow").sql
+    assert [s for s in shadow if not s.startswith("GRANT ")] == list(without)  # nothing else changes
+    marts_views = [
+        i for i, s in enumerate(shadow) if s.startswith('CREATE OR REPLACE VIEW "ANALYTICS"."MARTS__NEXT"')
+    ]
+    assert shadow[marts_views[-1] + 1 : marts_views[-1] + 5] == (
+        'GRANT USAGE ON SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"',
+        'GRANT SELECT ON ALL VIEWS IN SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"',
+        'GRANT USAGE ON SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "FINANCE_READER"',
+        'GRANT SELECT ON ALL VIEWS IN SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "FINANCE_READER"',
+    )
+    assert shadow[-4:] == (
+        'GRANT USAGE ON SCHEMA "ANALYTICS"."FINANCE__NEXT" TO ROLE "PROD_REPORTER"',
+        'GRANT SELECT ON ALL VIEWS IN SCHEMA "ANALYTICS"."FINANCE__NEXT" TO ROLE "PROD_REPORTER"',
+        'GRANT USAGE ON SCHEMA "ANALYTICS"."FINANCE__NEXT" TO ROLE "FINANCE_READER"',
+        'GRANT SELECT ON ALL VIEWS IN SCHEMA "ANALYTICS"."FINANCE__NEXT" TO ROLE "FINANCE_READER"',
+    )
+    assert "PROD_REPORTER, finance_reader granted USAGE and SELECT" in plan.step("prepare-shadow").why
+    # grants ride the swap: the cutover is still one SWAP per consumer schema
+    assert plan.step("cutover").sql == build_plan(second_deploy("snowflake")).step("cutover").sql
+
+
+def test_snowflake_verify_grants_shows_the_grants_of_each_consumer_schema_after_the_swap() -> None:
+    plan = build_plan(reader_roles_deploy("snowflake"))
+    names = [s.name for s in plan.steps]
+    assert names.index("cutover") < names.index(VERIFY_GRANTS) < names.index("smoke")
+    step = plan.step(VERIFY_GRANTS)
+    assert step.action == "check"
+    assert step.sql == (
+        'SHOW GRANTS ON SCHEMA "ANALYTICS"."MARTS"',
+        'SHOW GRANTS ON SCHEMA "ANALYTICS"."FINANCE"',
+    )
+    assert "PROD_REPORTER, finance_reader must hold USAGE" in step.why
+
+
+@pytest.mark.parametrize(
+    ("dialect", "roles", "why"),
+    [
+        ("duckdb", READER_ROLES, NO_LOCAL_GRANTS),
+        ("duckdb", (), NO_LOCAL_GRANTS),
+        ("snowflake", (), "no reader roles configured (layout.reader_roles)"),
+    ],
+)
+def test_verify_grants_has_nothing_to_run_without_grants(
+    dialect: Dialect, roles: tuple[str, ...], why: str
+) -> None:
+    step = verify_grants_step(
+        dialect=dialect, database=DATABASE[dialect], consumer_schemas=("MARTS",), reader_roles=roles
+    )
+    assert (step.name, step.sql, step.why) == (VERIFY_GRANTS, (), why)
+    assert NO_LOCAL_GRANTS == "the local engine has no grants"
+
+
+def test_duckdb_plan_ignores_reader_roles() -> None:
+    with_roles = build_plan(reader_roles_deploy("duckdb"))
+    without = build_plan(second_deploy("duckdb"))
+    assert [(s.name, s.sql) for s in with_roles.steps] == [(s.name, s.sql) for s in without.steps]
+    assert not any("GRANT" in stmt for step in with_roles.steps for stmt in step.sql)
+
+
+def _grant(privilege: str, role: str, granted_to: str = "ROLE") -> dict[str, object]:
+    """One row of SHOW GRANTS ON SCHEMA as the engine returns it (lower-case column names)."""
+    return {
+        "created_on": "2026-01-01",
+        "privilege": privilege,
+        "granted_on": "SCHEMA",
+        "name": "ANALYTICS.MARTS",
+        "granted_to": granted_to,
+        "grantee_name": role,
+        "grant_option": "false",
+        "granted_by": "PROD_DEPLOYER",
+    }
+
+
+def test_missing_usage_names_each_reader_role_without_usage() -> None:
+    rows = [
+        _grant("OWNERSHIP", "PROD_DEPLOYER"),
+        _grant("USAGE", "PROD_REPORTER"),
+        _grant("MONITOR", "FINANCE_READER"),  # not USAGE
+        _grant("USAGE", "FINANCE_READER", granted_to="SHARE"),  # a share, not the role
+    ]
+    assert missing_usage(rows, ("PROD_REPORTER", "finance_reader")) == ("finance_reader",)
+    assert missing_usage(rows, ("prod_reporter", "PROD_DEPLOYER")) == ()  # case-insensitive; owner may read
+    assert missing_usage([], ("PROD_REPORTER",)) == ("PROD_REPORTER",)
+    assert missing_usage([], ()) == ()
+
+
+def test_grant_sql_is_snowflake_only_and_validates_the_role() -> None:
+    from pipelineops.errors import UserError
+    from pipelineops.plan import sql
+
+    assert sql.replace_schema("ANALYTICS", "MARTS__NEXT", "snowflake") == (
+        'CREATE OR REPLACE SCHEMA "ANALYTICS"."MARTS__NEXT"'
+    )
+    assert (
+        sql.replace_schema("lake", "MARTS__NEXT", "duckdb") == 'CREATE OR REPLACE SCHEMA "lake"."MARTS__NEXT"'
+    )
+    for fn in (sql.grant_schema_usage, sql.grant_select_on_all_views):
+        with pytest.raises(ValueError, match="only on Snowflake"):
+            fn("lake", "MARTS", "REPORTER", "duckdb")
+        with pytest.raises(UserError, match="not a plain identifier"):
+            fn("ANALYTICS", "MARTS", 'R" TO ROLE "ACCOUNTADMIN', "snowflake")
+    with pytest.raises(ValueError, match="only on Snowflake"):
+        sql.show_grants_on_schema("lake", "MARTS", "duckdb")
+    with pytest.raises(UserError, match="not a plain identifier"):
+        sql.show_grants_on_schema("ANALYTICS", "MARTS; DROP", "snowflake")
+
+
+def test_snowflake_strict_check_catches_misspelt_grants() -> None:
+    from tests.sqlcheck.snowflake_check import check_snowflake_sql
+
+    for bad in (
+        'GRANT USGE ON SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"',
+        'GRANT SELCT ON ALL VIEWS IN SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"',
+        'GRANT USAGE ON SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE prod_reporter',
+        'SHOW GRANT ON SCHEMA "ANALYTICS"."MARTS"',
+    ):
+        with pytest.raises(AssertionError):
+            check_snowflake_sql(bad)
+
+
+def test_rollback_cutover_can_grant_the_reader_roles_too() -> None:
+    prepare, _ = cutover_steps(
+        dialect="snowflake",
+        database="ANALYTICS",
+        colour="BLUE",
+        consumer_schemas=("MARTS",),
+        published=PUBLISHED,
+        existing_views={},
+        why="smoke failed: re-publish BLUE",
+        reader_roles=("PROD_REPORTER",),
+    )
+    assert prepare.sql[-2:] == (
+        'GRANT USAGE ON SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"',
+        'GRANT SELECT ON ALL VIEWS IN SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"',
+    )

@@ -180,3 +180,40 @@ def list_schemas_created(database: str, like: str, dialect: Dialect) -> str:
         f"WHERE s.end_snapshot IS NULL AND upper(s.schema_name) LIKE {lit(like.upper(), dialect)} "
         "ORDER BY 1"
     )
+
+
+# --- blue/green shadow schemas and reader grants -----------------------------------------------------
+
+
+def replace_schema(database: str, schema: str, dialect: Dialect) -> str:
+    """A fresh, empty schema in place of any old one (the Snowflake shadow schema ``<SCHEMA>__NEXT``)."""
+    return f"CREATE OR REPLACE SCHEMA {schema_ref(database, schema, dialect)}"
+
+
+def _snowflake_only(what: str, dialect: Dialect) -> None:
+    if dialect != "snowflake":
+        raise ValueError(f"{what} exists only on Snowflake (the local engine has no grants)")
+
+
+def grant_schema_usage(database: str, schema: str, role: str, dialect: Dialect) -> str:
+    """Let ``role`` use ``schema`` (without USAGE a role sees none of the schema's objects)."""
+    _snowflake_only("GRANT USAGE ON SCHEMA", dialect)
+    return (
+        f"GRANT USAGE ON SCHEMA {schema_ref(database, schema, dialect)} "
+        f"TO ROLE {ident(role, dialect, field='role')}"
+    )
+
+
+def grant_select_on_all_views(database: str, schema: str, role: str, dialect: Dialect) -> str:
+    """Let ``role`` read every view that exists in ``schema`` now (not views created later)."""
+    _snowflake_only("GRANT SELECT ON ALL VIEWS IN SCHEMA", dialect)
+    return (
+        f"GRANT SELECT ON ALL VIEWS IN SCHEMA {schema_ref(database, schema, dialect)} "
+        f"TO ROLE {ident(role, dialect, field='role')}"
+    )
+
+
+def show_grants_on_schema(database: str, schema: str, dialect: Dialect) -> str:
+    """The privileges granted on ``schema``: columns ``privilege``, ``granted_to``, ``grantee_name``…"""
+    _snowflake_only("SHOW GRANTS ON SCHEMA", dialect)
+    return f"SHOW GRANTS ON SCHEMA {schema_ref(database, schema, dialect)}"
