@@ -27,6 +27,7 @@ STAGE_NAMES = (
     "pr-schema",
     "slim-ci",
     "bluegreen-swap",
+    "backfill",
     "rollback",
     "schema-cleanup",
     "parity-check",
