@@ -1,0 +1,182 @@
+"""The Deployer after a Snowflake cutover: verify-grants passes, or fails and re-publishes the previous colour.
+
+Neither fakesnow nor the local engine has grants, so the engine here is a small recording fake that
+answers ``SHOW GRANTS ON SCHEMA`` with the rows Snowflake returns; everything else is the real Deployer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from pipelineops.commands.bluegreen_swap import Deployer
+from pipelineops.config.model import ChecksConfig, Config
+from pipelineops.plan.bluegreen_swap import DeployInputs, Published, build_plan
+
+PUBLISHED = (Published("MARTS", "FCT_ORDERS"),)
+
+
+@dataclass
+class FakeSnowflake:
+    """Records statements; SHOW GRANTS answers with ``usage`` roles holding USAGE on the schema."""
+
+    usage: tuple[str, ...]
+    dialect: str = "snowflake"
+    database: str = "ANALYTICS"
+    executed: list[str] = field(default_factory=list)
+
+    def query(self, sql: str) -> list[dict[str, object]]:
+        self.executed.append(sql)
+        if sql.startswith("SHOW GRANTS ON SCHEMA"):
+            rows = [{"privilege": "OWNERSHIP", "granted_to": "ROLE", "grantee_name": "PROD_DEPLOYER"}]
+            return rows + [
+                {"privilege": "USAGE", "granted_to": "ROLE", "grantee_name": r} for r in self.usage
+            ]
+        return [{"n": 1}]
+
+    def execute(self, sql: str) -> int:
+        self.executed.append(sql)
+        return 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        yield
+
+    def close(self) -> None:
+        return None
+
+
+@dataclass
+class FakeJournal:
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def record(self, row: dict[str, object]) -> None:
+        self.rows.append(dict(row))
+
+    def publish_manifest_sql(self, **_: Any) -> str:
+        return "INSERT manifest"
+
+
+def _deployer(
+    usage: tuple[str, ...], *, live: str | None = "BLUE"
+) -> tuple[Deployer, FakeSnowflake, FakeJournal]:
+    cfg = Config(
+        path=Path("pipelineops.yml"),
+        root=Path("."),
+        project_dir=Path("dbt"),
+        profiles_dir=Path("dbt"),
+        consumer_schemas=("MARTS",),
+        journal_schema="PIPELINEOPS",
+        raw_schema="RAW",
+        environments={},
+        checks=ChecksConfig(),
+        reader_roles=("PROD_REPORTER",),
+    )
+    engine, journal = FakeSnowflake(usage), FakeJournal()
+    reporter = SimpleNamespace(info=lambda *a, **k: None, debug=lambda *a, **k: None)
+    ctx = SimpleNamespace(
+        config=cfg,
+        clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
+        actor="tester",
+        run_url="",
+        environ={},
+        reporter=reporter,
+        env_name="prod",
+    )
+    rt = SimpleNamespace(ctx=ctx, engine=engine, journal=journal)
+    d = Deployer(rt, deploy_id="d2", git_sha="abc", extra_vars={})  # type: ignore[arg-type]
+    d.live, d.idle = live, "GREEN"  # type: ignore[assignment]
+    d.manifest = {
+        "nodes": {
+            "model.p.fct_orders": {
+                "resource_type": "model",
+                "name": "fct_orders",
+                "schema": "MARTS__GREEN",
+                "alias": "FCT_ORDERS",
+                "config": {"materialized": "table"},
+            }
+        }
+    }
+    return d, engine, journal
+
+
+def _plan(live: str | None = "BLUE") -> Any:
+    inputs = DeployInputs(
+        environment="prod",
+        dialect="snowflake",
+        database="ANALYTICS",
+        live=live,  # type: ignore[arg-type]
+        consumer_schemas=("MARTS",),
+        dbt_target="prod",
+        published=PUBLISHED,
+        existing_views={},
+        reader_roles=("PROD_REPORTER",),
+    )
+    return build_plan(inputs)
+
+
+def _steps(journal: FakeJournal) -> list[tuple[object, object]]:
+    return [(r["step"], r["status"]) for r in journal.rows]
+
+
+def test_grants_present_after_the_swap_let_the_deploy_finish() -> None:
+    d, engine, journal = _deployer(("PROD_REPORTER",))
+    d._after_cutover(_plan())
+    assert 'SHOW GRANTS ON SCHEMA "ANALYTICS"."MARTS"' in engine.executed
+    assert _steps(journal)[:2] == [("verify-grants", "started"), ("verify-grants", "succeeded")]
+    assert _steps(journal)[-1] == ("finish", "succeeded")
+    assert d.outcome.conclusion == "success"
+    assert not any("SWAP" in s for s in engine.executed)
+
+
+def test_a_reader_role_without_usage_fails_the_deploy_and_republishes_the_previous_colour() -> None:
+    d, engine, journal = _deployer(())
+    d._after_cutover(_plan())
+    failed = next(r for r in journal.rows if r["step"] == "verify-grants" and r["status"] == "failed")
+    assert failed["error"] == "PROD_REPORTER has no USAGE on MARTS"
+    back = next(r for r in journal.rows if r.get("kind") == "rollback")
+    assert (back["step"], back["colour_from"], back["colour_to"]) == ("cutover", "GREEN", "BLUE")
+    assert "after failed verify-grants" in str(back["detail"])
+    # BLUE is prepared in the shadow schema with the grants again, then swapped back
+    assert 'GRANT USAGE ON SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"' in engine.executed
+    assert any('"MARTS__BLUE"' in s for s in engine.executed if s.startswith("CREATE OR REPLACE VIEW"))
+    assert engine.executed[-1] == 'ALTER SCHEMA "ANALYTICS"."MARTS" SWAP WITH "ANALYTICS"."MARTS__NEXT"'
+    assert _steps(journal)[-1] == ("finish", "failed")
+    assert not any(step == "smoke" for step, _ in _steps(journal))  # nothing after the failed check
+    assert d.outcome.conclusion == "failure"
+    assert "verify-grants failed after publishing GREEN; BLUE re-published" in d.outcome.title
+
+
+def test_a_first_deploy_without_grants_fails_loudly_with_nothing_to_republish() -> None:
+    d, engine, journal = _deployer((), live=None)
+    d._after_cutover(_plan(live=None))
+    assert _steps(journal)[-1] == ("finish", "failed")
+    assert not any(s.startswith("ALTER SCHEMA") for s in engine.executed)
+    assert d.outcome.conclusion == "failure"
+    assert "no previous colour to re-publish" in d.outcome.title
+
+
+def test_the_local_engine_journals_verify_grants_as_skipped() -> None:
+    d, engine, journal = _deployer(())
+    engine.dialect = "duckdb"
+    plan = _plan()
+    local = replace(
+        plan,
+        steps=tuple(
+            s if s.name != "verify-grants" else replace(s, sql=(), why="the local engine has no grants")
+            for s in plan.steps
+        ),
+    )
+    d._after_cutover(local)
+    skipped = journal.rows[0]
+    assert (skipped["step"], skipped["status"], skipped["detail"]) == (
+        "verify-grants",
+        "skipped",
+        "the local engine has no grants",
+    )
+    assert not any(s.startswith("SHOW GRANTS") for s in engine.executed)
