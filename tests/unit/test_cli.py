@@ -33,6 +33,7 @@ STAGE_NAMES = (
     "parity-check",
     "freshness",
     "status",
+    "protect-branch",
     "demo",
 )
 VALID = "version: 1\nenvironments:\n  dev: {engine: duckdb, dbt_target: local_dev}\n  prod: {engine: duckdb, dbt_target: local_prod}\n"

@@ -16,11 +16,11 @@ from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.engines.base import run_statements
 from pipelineops.errors import CheckFailed, UserError
-from pipelineops.plan import history
-from pipelineops.plan.bluegreen_swap import Published, colour_schema
+from pipelineops.plan import history, sql
+from pipelineops.plan.bluegreen_swap import VERIFY_GRANTS, Published, colour_schema, missing_usage
 from pipelineops.plan.rollback import RepublishInputs, republish_plan
 from pipelineops.plan.sql import Relation
-from pipelineops.plan.steps import Plan, render_plan
+from pipelineops.plan.steps import Plan, Step, render_plan
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -157,6 +157,7 @@ def _republish(
             target_deploy=target.deploy_id,
             published=tuple(published),
             existing_views=existing,
+            reader_roles=cfg.reader_roles,
         )
     )
     if rt.ctx.dry_run:
@@ -239,6 +240,22 @@ def _cutover(rt: Runtime, plan: Plan, base: Mapping[str, object]) -> int:
     engine = rt.engine
     t0 = time.monotonic()
     for step in plan.steps:
+        if step.name == VERIFY_GRANTS:
+            if step.sql:
+                _verify_grants(rt, step, base)
+            else:
+                now = rt.ctx.clock()
+                rt.journal.record(
+                    {
+                        **base,
+                        "step": VERIFY_GRANTS,
+                        "status": "skipped",
+                        "detail": step.why,
+                        "started_at": now,
+                        "finished_at": now,
+                    }
+                )
+            continue
         if step.action != "sql":
             continue
         if step.transactional:
@@ -270,6 +287,31 @@ def _cutover(rt: Runtime, plan: Plan, base: Mapping[str, object]) -> int:
                 }
             )
     return int((time.monotonic() - t0) * 1000)
+
+
+def _verify_grants(rt: Runtime, step: Step, base: Mapping[str, object]) -> None:
+    """After a re-publish on Snowflake, every reader role must hold USAGE on every consumer schema."""
+    cfg = rt.ctx.config
+    gaps: list[tuple[str, str]] = []
+    for stmt, schema in zip(step.sql, cfg.consumer_schemas, strict=True):
+        gaps += [(role, schema) for role in missing_usage(rt.engine.query(stmt), cfg.reader_roles)]
+    now = rt.ctx.clock()
+    row = {**base, "step": VERIFY_GRANTS, "started_at": now, "finished_at": now}
+    if not gaps:
+        rt.journal.record({**row, "status": "succeeded"})
+        return
+    why = "; ".join(f"{role} has no USAGE on {schema}" for role, schema in gaps)
+    rt.journal.record({**row, "status": "failed", "error": why})
+    grants = "\n".join(
+        f"  {sql.grant_schema_usage(rt.engine.database, schema, role, rt.engine.dialect)};"
+        for role, schema in gaps
+    )
+    raise CheckFailed(
+        "the rollback is published, but reader roles cannot read it",
+        why=why,
+        fix=f"grant the missing access now (then check with SHOW GRANTS ON SCHEMA):\n{grants}",
+        runbook="snowflake-grants.md",
+    )
 
 
 def _kept_aside(name: str) -> bool:

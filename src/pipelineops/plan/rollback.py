@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pipelineops.plan.bluegreen_swap import Published, cutover_steps
+from pipelineops.plan.bluegreen_swap import Published, cutover_steps, verify_grants_step
 from pipelineops.plan.history import Colour
 from pipelineops.plan.sql import Dialect, Relation
 from pipelineops.plan.sql import timetravel as tt
@@ -35,6 +35,7 @@ class RepublishInputs:
     target_deploy: str
     published: tuple[Published, ...]
     existing_views: Mapping[str, tuple[str, ...]]
+    reader_roles: tuple[str, ...] = ()
 
 
 def republish_plan(i: RepublishInputs) -> Plan:
@@ -50,6 +51,13 @@ def republish_plan(i: RepublishInputs) -> Plan:
             published=i.published,
             existing_views=i.existing_views,
             why=f"re-publish {i.target} (deploy {i.target_deploy}): {len(i.published)} consumer views",
+            reader_roles=i.reader_roles,
+        ),
+        verify_grants_step(
+            dialect=i.dialect,
+            database=i.database,
+            consumer_schemas=i.consumer_schemas,
+            reader_roles=i.reader_roles,
         ),
         Step("smoke", "read every published view", action="check"),
         Step("finish", "release the deploy lock", action="note"),

@@ -159,7 +159,8 @@ def test_values_round_trip_through_duckdb(con: duckdb.DuckDBPyConnection) -> Non
     assert (second["status"], second["finished_at"]) == ("succeeded", later)
 
 
-def test_select_state_orders_by_time_and_limits(con: duckdb.DuckDBPyConnection) -> None:
+def test_select_state_keeps_the_newest_rows_in_journal_order(con: duckdb.DuckDBPyConnection) -> None:
+    """A long journal must not hide the latest deploys: the limit keeps the newest rows, oldest first."""
     for i in (3, 1, 2):
         con.execute(
             journal.insert_state(
@@ -167,8 +168,8 @@ def test_select_state_orders_by_time_and_limits(con: duckdb.DuckDBPyConnection) 
             )
         )
     rows = con.execute(journal.select_state(DB, SCHEMA, ENV, "duckdb", limit=2)).fetchall()
-    assert [r[0] for r in rows] == ["d1", "d2"]
-    assert journal.select_state(DB, SCHEMA, ENV, "snowflake", limit=7).endswith(" LIMIT 7")
+    assert [r[0] for r in rows] == ["d2", "d3"]
+    assert " LIMIT 7) AS newest " in journal.select_state(DB, SCHEMA, ENV, "snowflake", limit=7)
 
 
 # --- the deploy lock ----------------------------------------------------------------------------------

@@ -107,12 +107,26 @@ def test_snowflake_republish_cutover_is_one_swap_whatever_the_model_count(n: int
     )
 
 
+def test_snowflake_republish_grants_readers_before_the_swap_and_checks_after() -> None:
+    inputs = republish("snowflake")
+    plan = republish_plan(RepublishInputs(**{**inputs.__dict__, "reader_roles": ("PROD_REPORTER",)}))
+    shadow = plan.step("prepare-shadow").sql
+    assert 'GRANT USAGE ON SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"' in shadow
+    assert plan.step("cutover").sql == (
+        'ALTER SCHEMA "ANALYTICS"."MARTS" SWAP WITH "ANALYTICS"."MARTS__NEXT"',
+    )
+    assert plan.step("verify-grants").sql == ('SHOW GRANTS ON SCHEMA "ANALYTICS"."MARTS"',)
+    for stmt in (*shadow, *plan.step("verify-grants").sql):
+        check_snowflake_sql(stmt)
+
+
 def test_local_republish_is_one_transaction_and_drops_stale_views() -> None:
     plan = republish_plan(republish("duckdb"))
     cutover = plan.step("cutover")
     assert cutover.transactional
     assert 'DROP VIEW IF EXISTS "lake"."MARTS"."old"' in cutover.sql
-    assert [s.name for s in plan.steps] == ["lock", "cutover", "smoke", "finish"]
+    assert [s.name for s in plan.steps] == ["lock", "cutover", "verify-grants", "smoke", "finish"]
+    assert not plan.step("verify-grants").sql
 
 
 def test_local_restore_keeps_the_current_rows_aside_before_deleting() -> None:

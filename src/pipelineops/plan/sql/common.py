@@ -171,7 +171,9 @@ def list_schemas_created(database: str, like: str, dialect: Dialect) -> str:
     the catalog's own metadata, where each live schema row names the snapshot that created it.
     """
     if dialect == "snowflake":
-        return f"SHOW SCHEMAS LIKE {lit(like, dialect)} IN DATABASE {ident(database, dialect, field='database')}"
+        return (
+            f"SHOW SCHEMAS LIKE {lit(like, dialect)} IN DATABASE {ident(database, dialect, field='database')}"
+        )
     meta = ident(f"__ducklake_metadata_{check_identifier(database, field='database')}", dialect)
     return (
         "SELECT s.schema_name AS name, sn.snapshot_time AS created_on "

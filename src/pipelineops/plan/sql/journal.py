@@ -85,11 +85,13 @@ def insert_state(database: str, schema: str, row: Mapping[str, object], dialect:
     return f"INSERT INTO {table(database, schema, STATE, dialect)} ({', '.join(cols)}) VALUES ({values})"
 
 
-def select_state(database: str, schema: str, environment: str, dialect: Dialect, *, limit: int = 500) -> str:
+def select_state(database: str, schema: str, environment: str, dialect: Dialect, *, limit: int = 5000) -> str:
+    """The newest ``limit`` journal rows of an environment, oldest first (journal order)."""
+    cols = ", ".join(STATE_COLUMNS)
     return (
-        f"SELECT {', '.join(STATE_COLUMNS)} FROM {table(database, schema, STATE, dialect)} "
-        f"WHERE environment = {lit(environment, dialect)} "
-        f"ORDER BY coalesce(finished_at, started_at), started_at LIMIT {int(limit)}"
+        f"SELECT {cols} FROM (SELECT {cols}, coalesce(finished_at, started_at) AS at_ "
+        f"FROM {table(database, schema, STATE, dialect)} WHERE environment = {lit(environment, dialect)} "
+        f"ORDER BY at_ DESC, started_at DESC LIMIT {int(limit)}) AS newest ORDER BY at_, started_at"
     )
 
 
