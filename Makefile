@@ -12,7 +12,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv demo test lint unit e2e bench clean
+.PHONY: help venv demo test lint coverage unit e2e bench clean
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
@@ -38,7 +38,12 @@ lint: venv ## ruff, mypy, workflow/action linters
 	$(VENV)/bin/mypy
 	$(PY) scripts/lint_workflows.py
 
-test: venv lint ## lint, then the whole test suite
+coverage: venv ## 100% line and branch coverage of the pure layers (plan/, report/) by their unit tests
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit/plan tests/unit/report \
+		--cov=pipelineops.plan --cov=pipelineops.report --cov-branch --cov-report=term-missing:skip-covered \
+		--cov-fail-under=100
+
+test: venv lint coverage ## lint, coverage of the pure layers, then the whole test suite
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 unit: venv ## the fast tests only

@@ -16,13 +16,14 @@ import os
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pipelineops.commands import deploy_facts as facts
+from pipelineops.commands import deploy_gates
+from pipelineops.commands.deploy_report import Outcome, default_deploy_id, deploy_report, parse_vars
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
-from pipelineops.dbt.artifacts import exposure_columns, manifest_digest
+from pipelineops.dbt.artifacts import manifest_digest
 from pipelineops.dbt.runner import DbtInvocation
 from pipelineops.engines.base import run_statements
 from pipelineops.errors import CheckFailed
@@ -38,26 +39,10 @@ from pipelineops.plan.bluegreen_swap import (
     missing_usage,
 )
 from pipelineops.plan.steps import Plan, Step, render_plan
-from pipelineops.report.model import Conclusion, Section, StageReport
+from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Outcome:
-    steps: list[tuple[str, str, float]] = field(default_factory=list)
-    gate_results: list[gates.GateResult] = field(default_factory=list)
-    cutover_ms: int | None = None
-    conclusion: str = "success"
-    title: str = ""
-
-
-def default_deploy_id(environ: Mapping[str, str], now: str, sha: str) -> str:
-    run = environ.get("GITHUB_RUN_ID")
-    if run:
-        return f"gh-{run}-{environ.get('GITHUB_RUN_ATTEMPT', '1')}"
-    return f"{now}-{sha[:7]}"
 
 
 class Deployer:
@@ -410,43 +395,14 @@ class Deployer:
         )
 
     def _checks(self) -> bool:
-        checks = self.cfg.checks
-        engine = self.rt.engine
-        results: list[gates.GateResult] = []
-        if checks.dbt_tests:
-            results += gates.dbt_tests(self._test_outcomes())
-        published = facts.published_relations(self.manifest, self.cfg.consumer_schemas)
-        idle_counts = facts.row_counts(engine, published, self.idle)
-        missing = [
-            f"{p.schema}.{p.name}".lower()
-            for p in published
-            if f"{p.schema}.{p.name}".lower() not in idle_counts
-        ]
-        results += [gates.GateResult("built", m, "fail", f"not built in {self.idle}") for m in missing]
-        if self.live:
-            live_counts = facts.row_counts(engine, published, self.live)
-            results += gates.row_count_delta(
-                live_counts,
-                idle_counts,
-                warn_pct=checks.row_count_warn_pct,
-                fail_pct=checks.row_count_fail_pct,
-            )
-        if checks.non_empty:
-            results += gates.non_empty(idle_counts)
-        if checks.contract:
-            consumed = exposure_columns(self.manifest)
-            by_name = {p.name.lower(): p for p in published}
-            idle_cols, live_cols = {}, {}
-            for model in consumed:
-                p = by_name.get(model.lower())
-                if p is None:
-                    continue
-                idle_cols[model] = facts.columns(engine, colour_schema(p.schema, self.idle), p.name)
-                if self.live:
-                    live_cols[model] = facts.columns(engine, colour_schema(p.schema, self.live), p.name)
-            results += gates.contract(
-                {m: c for m, c in consumed.items() if m.lower() in by_name}, live_cols, idle_cols
-            )
+        results = deploy_gates.evaluate(
+            self.rt,
+            manifest=self.manifest,
+            idle=self.idle,
+            live=self.live,
+            outcomes=self._test_outcomes(),
+            extra_vars=self.extra_vars,
+        )
         self.outcome.gate_results = results
         return not gates.failed(results)
 
@@ -511,7 +467,7 @@ def run_deploy(
     """Plan, then print (--dry-run) or execute, a deploy made by ``make(rt, deploy_id=, git_sha=,
     extra_vars=)`` (``Deployer`` or a subclass); ``stage`` names the session's query tag."""
     started = time.monotonic()
-    extra_vars = _parse_vars(vars)
+    extra_vars = parse_vars(vars)
     rt = Runtime.open(
         config=config,
         env_name=env_name,
@@ -538,78 +494,7 @@ def run_deploy(
         outcome = deployer.execute(plan, force_unlock=force_unlock)
     finally:
         rt.close()
-    return _report(deployer, outcome, env_name, time.monotonic() - started)
-
-
-def _parse_vars(text: str) -> dict[str, object]:
-    if not text.strip():
-        return {}
-    import yaml
-
-    from pipelineops.errors import UserError
-
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UserError(
-            f"--vars is not valid YAML: {exc}", fix="pass a mapping, e.g. --vars '{key: value}'"
-        ) from exc
-    if not isinstance(data, dict):
-        raise UserError("--vars must be a mapping", fix="pass a mapping, e.g. --vars '{key: value}'")
-    if "pipelineops_colour" in data or "pipelineops_pr" in data:
-        raise UserError(
-            "--vars may not set pipelineops_colour or pipelineops_pr",
-            fix="remove them: the deploy chooses the colour",
-        )
-    return data
-
-
-def _report(d: Deployer, o: Outcome, env_name: str, duration: float) -> StageReport:
-    gate_rows = tuple(
-        (r.gate, r.subject, r.verdict, r.detail)
-        for r in o.gate_results
-        if r.verdict != "pass" or len(o.gate_results) < 40
-    )
-    fails = gates.failed(o.gate_results)
-    conclusion: Conclusion = "failure" if o.conclusion == "failure" else "success"
-    facts_rows = [
-        ("environment", env_name),
-        ("deploy id", d.deploy_id),
-        ("git sha", d.git_sha[:12]),
-        ("colour", f"{d.live or '-'} → {d.idle}"),
-    ]
-    if o.cutover_ms is not None:
-        facts_rows.append(("cutover", f"{o.cutover_ms} ms"))
-    sections = [
-        Section("Steps", ("step", "status", "seconds"), tuple((n, s, f"{e:.2f}") for n, s, e in o.steps))
-    ]
-    if gate_rows:
-        sections.append(Section("Gates", ("gate", "subject", "verdict", "detail"), gate_rows))
-    if fails:
-        raise_text = "\n".join(f"{r.gate} {r.subject}: {r.detail}" for r in fails[:20])
-        sections.append(Section("Why nothing was published", text=raise_text))
-    return StageReport(
-        stage=d.stage,
-        conclusion=conclusion,
-        title=o.title or "Deploy finished",
-        facts=tuple(facts_rows),
-        sections=tuple(sections),
-        outputs=(
-            ("deploy-id", d.deploy_id),
-            ("colour", d.idle if conclusion == "success" else (d.live or "")),
-            ("previous-colour", d.live or ""),
-            ("cutover-ms", str(o.cutover_ms or "")),
-        ),
-        duration_s=duration,
-        data={
-            "deploy_id": d.deploy_id,
-            "live_before": d.live,
-            "idle": d.idle,
-            "cutover_ms": o.cutover_ms,
-            "gates": [r.__dict__ for r in o.gate_results],
-            "steps": o.steps,
-        },
-    )
+    return deploy_report(deployer, outcome, env_name, time.monotonic() - started)
 
 
 __all__ = ["CheckFailed", "run"]

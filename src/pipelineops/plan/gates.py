@@ -93,5 +93,26 @@ def contract(
     return out
 
 
+@dataclass(frozen=True)
+class FreshnessOutcome:
+    unique_id: str
+    status: str  # dbt source freshness: pass | warn | error | runtime error
+    age_s: float
+
+
+def freshness(outcomes: Sequence[FreshnessOutcome]) -> list[GateResult]:
+    """A source past its error threshold (or whose freshness query failed) fails; past warn warns."""
+    out = []
+    for o in sorted(outcomes, key=lambda o: o.unique_id):
+        hours = f"last load {o.age_s / 3600:.1f} h ago"
+        if o.status in ("error", "runtime error"):
+            out.append(GateResult("freshness", o.unique_id, "fail", f"{o.status}: {hours}"))
+        elif o.status == "warn":
+            out.append(GateResult("freshness", o.unique_id, "warn", hours))
+        else:
+            out.append(GateResult("freshness", o.unique_id, "pass", hours))
+    return out
+
+
 def failed(results: Sequence[GateResult]) -> list[GateResult]:
     return [r for r in results if r.verdict == "fail"]

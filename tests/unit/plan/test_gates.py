@@ -168,3 +168,22 @@ def test_failed_filters_fail_verdicts_only() -> None:
         GateResult("g", "c", "fail", ""),
     ]
     assert gates.failed(rows) == [rows[2]]
+
+
+def test_freshness_error_fails_warn_warns_pass_passes() -> None:
+    results = gates.freshness(
+        [
+            gates.FreshnessOutcome("source.p.raw.shipments", "warn", 72 * 3600),
+            gates.FreshnessOutcome("source.p.raw.orders", "pass", 3600),
+            gates.FreshnessOutcome("source.p.raw.payments", "error", 100 * 3600),
+            gates.FreshnessOutcome("source.p.raw.products", "runtime error", 0),
+        ]
+    )
+    verdicts = {r.subject: r.verdict for r in results}
+    assert verdicts == {
+        "source.p.raw.shipments": "warn",
+        "source.p.raw.orders": "pass",
+        "source.p.raw.payments": "fail",
+        "source.p.raw.products": "fail",
+    }
+    assert next(r for r in results if r.subject.endswith("shipments")).detail == "last load 72.0 h ago"
