@@ -75,7 +75,13 @@ def _backfill(p: argparse.ArgumentParser) -> None:
 
 def _rollback(p: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="to_deploy", help="deploy id to go back to (default: the previous deploy)")
-    p.add_argument("--mode", choices=("republish", "time-travel"), default="republish")
+    p.add_argument(
+        "--mode",
+        choices=("republish", "time-travel", "purge-aside"),
+        default="republish",
+        help="republish (default), time-travel, or purge-aside: drop the tables a restore set aside once "
+        "confirmed (--to RESTORE_ID) or older than rollback.keep_aside_hours",
+    )
     p.add_argument(
         "--reason", default="", help="why (required in the environments rollback.require_reason_in)"
     )

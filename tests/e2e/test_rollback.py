@@ -1,4 +1,8 @@
-"""Rollback on the local engine: re-publish the previous deploy, refuse a rebuilt colour, time travel."""
+"""Rollback on the local engine: re-publish the previous deploy, refuse a rebuilt colour, time travel.
+
+The tests share one workspace and run in file order (make test distributes whole files): each starts
+from the state the previous one left.
+"""
 
 from __future__ import annotations
 
@@ -202,3 +206,43 @@ def test_time_travel_refuses_an_unknown_model_and_a_future_point(
         "r",
     )
     assert code == 2 and "must be negative" in err
+
+
+def test_set_aside_tables_are_kept_until_confirmed(two_deploys: tuple[Path, list, list]) -> None:
+    root, _, _ = two_deploys
+    eng = engine(root)
+    try:
+        names = [
+            str(r["table_name"])
+            for r in eng.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%__REPLACED_%'"
+            )
+        ]
+    finally:
+        eng.close()
+    assert names, "the time-travel test leaves the replaced rows aside"
+    restore_id = names[0].rsplit("_", 1)[-1]
+    code, out, err = cli(root, "rollback", "--env", "prod", "--mode", "purge-aside", "--reason", "tidy")
+    assert code == 0 and "No set-aside table is due" in out, out + err
+    code, out, err = cli(
+        root, "rollback", "--env", "prod", "--mode", "purge-aside", "--to", "20000101T000000", "--reason", "x"
+    )
+    assert code == 2 and "no tables set aside by restore" in err
+    code, out, err = cli(
+        root, "rollback", "--env", "prod", "--mode", "purge-aside", "--to", restore_id, "--dry-run"
+    )
+    assert code == 0 and "DROP TABLE IF EXISTS" in out and restore_id in out
+    code, out, err = cli(
+        root, "rollback", "--env", "prod", "--mode", "purge-aside", "--to", restore_id, "--reason", "checked"
+    )
+    assert code == 0 and "Dropped" in out, out + err
+    eng = engine(root)
+    try:
+        left = eng.query(
+            f"SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%{restore_id}'"
+        )
+        assert left == []
+        audit = eng.query('SELECT detail FROM lake."PIPELINEOPS"."DEPLOY_STATE" WHERE step = \'purge-aside\'')
+        assert audit and "confirmed" in str(audit[0]["detail"])
+    finally:
+        eng.close()

@@ -41,6 +41,8 @@ environments:
     engine: duckdb
     dbt_target: local_prod
     local_dir: warehouse
+checks:
+  freshness: true  # the reference raw.shipments feed is stale on purpose: a warning, not a stop
 """
 
 

@@ -75,6 +75,8 @@ def run(
             )
             if released is not None:
                 reporter.warning(f"released the deploy lock held by {released.deploy_id} ({released.holder})")
+        if mode == "purge-aside":
+            return time_travel.purge_aside(rt, confirm=to_deploy, reason=reason, started=started)
         rows = rt.journal.history()
         if mode == "time-travel":
             point = time_travel.point_in_time(

@@ -16,7 +16,7 @@ from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.engines.base import first_value, run_statements
 from pipelineops.errors import CheckFailed, UserError
-from pipelineops.plan import history
+from pipelineops.plan import aside, history, sql
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.identifiers import check_identifier
 from pipelineops.plan.rollback import Recoverability, Route, snowflake_recoverability, timetravel_plan
@@ -269,4 +269,75 @@ def restore(
         ),
         duration_s=time.monotonic() - started,
         data={"table": f"{table.schema}.{table.name}", "rows_before": now_rows, "rows_after": past_rows},
+    )
+
+
+def purge_aside(rt: Runtime, *, confirm: str | None, reason: str, started: float) -> StageReport:
+    """Drop the tables restores set aside: one confirmed restore, or those past ``keep_aside_hours``."""
+    cfg, engine = rt.ctx.config, rt.engine
+    present = facts.schemas(engine)
+    found: list[aside.Aside] = []
+    for schema in cfg.consumer_schemas:
+        for colour in history.COLOURS:
+            cs = colour_schema(schema, colour)
+            if cs in present:
+                found += [
+                    a for n in facts.existing_relations(engine, cs, "TABLE") if (a := aside.parse(cs, n))
+                ]
+    if confirm is not None and not any(a.restore_id == confirm for a in found):
+        known = ", ".join(sorted({a.restore_id for a in found})) or "none"
+        raise UserError(
+            f"no tables set aside by restore {confirm!r}", fix=f"pass one of: {known}", runbook=RUNBOOK
+        )
+    drops = aside.to_drop(found, now=rt.ctx.clock(), keep_hours=cfg.keep_aside_hours, confirm=confirm)
+    statements = [
+        sql.drop_table(Relation(engine.database, a.schema, a.name), engine.dialect) for a, _ in drops
+    ]
+    rows = tuple((a.schema, a.name, a.restore_id, why) for a, why in drops)
+    kept = len(found) - len(drops)
+    section = Section("Set-aside tables to drop", ("schema", "table", "restore", "why"), rows)
+    if rt.ctx.dry_run or not drops:
+        return StageReport(
+            stage="rollback",
+            conclusion="skipped" if rt.ctx.dry_run else "neutral",
+            title=(
+                f"Dry run: would drop {len(drops)} set-aside tables"
+                if rt.ctx.dry_run
+                else "No set-aside table is due"
+            )
+            + f" ({kept} kept)",
+            sections=(section, Section("Statements", text=";\n".join(statements)))
+            if statements
+            else (section,),
+            duration_s=time.monotonic() - started,
+        )
+    purge_id = f"purge-{rt.ctx.clock().strftime('%Y%m%dT%H%M%S')}"
+    rt.journal.acquire(purge_id, holder=rt.ctx.actor, run_url=rt.ctx.run_url)
+    try:
+        for (a, why), stmt in zip(drops, statements, strict=True):
+            engine.execute(stmt)
+            now = rt.ctx.clock()
+            rt.journal.record(
+                {
+                    "deploy_id": purge_id,
+                    "kind": "restore",
+                    "step": "purge-aside",
+                    "status": "succeeded",
+                    "actor": rt.ctx.actor,
+                    "run_url": rt.ctx.run_url,
+                    "reason": reason,
+                    "detail": f"{a.schema}.{a.name}: {why}",
+                    "started_at": now,
+                    "finished_at": now,
+                }
+            )
+    finally:
+        rt.journal.release(purge_id)
+    return StageReport(
+        stage="rollback",
+        conclusion="success",
+        title=f"Dropped {len(drops)} set-aside tables ({kept} kept)",
+        sections=(section,),
+        duration_s=time.monotonic() - started,
+        data={"dropped": [f"{a.schema}.{a.name}" for a, _ in drops]},
     )

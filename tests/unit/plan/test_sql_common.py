@@ -19,7 +19,7 @@ from pipelineops.plan.sql import common
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "common"
 CASES = [case for path in sorted(GOLDEN_DIR.glob("*.sql")) for case in load_golden(path)]
-RELATION_ARGS = {"relation", "view", "target", "source"}
+RELATION_ARGS = {"relation", "view", "target", "source", "table"}
 #: Functions that return a whole statement (the rest return fragments: identifiers, literals, lists).
 STATEMENTS = {
     "create_schema",

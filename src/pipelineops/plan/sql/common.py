@@ -127,6 +127,10 @@ def drop_view(view: Relation, dialect: Dialect) -> str:
     return f"DROP VIEW IF EXISTS {view.sql(dialect)}"
 
 
+def drop_table(table: Relation, dialect: Dialect) -> str:
+    return f"DROP TABLE IF EXISTS {table.sql(dialect)}"
+
+
 def row_count(relation: Relation, dialect: Dialect) -> str:
     return f"SELECT COUNT(*) AS n FROM {relation.sql(dialect)}"
 
