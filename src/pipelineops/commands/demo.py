@@ -95,6 +95,7 @@ def run(
     acts: list[tuple[str, str, str, float]] = []
 
     def act(name: str, fn: Callable[[], StageReport], *, expect_failure: bool = False) -> StageReport | None:
+        name = f"{len(acts) + 1}. {name}"
         reporter.info(f"\n━━ {name} ━━")
         t0 = time.monotonic()
         try:
@@ -122,11 +123,11 @@ def run(
         "environ": env,
     }
     act(
-        "1. first deploy (builds BLUE, publishes it)",
+        "first deploy (builds BLUE, publishes it)",
         lambda: bluegreen_swap.run(**common, deploy_id="demo-1"),
     )
     act(
-        "2. second deploy (builds GREEN while readers use BLUE)",
+        "second deploy (builds GREEN while readers use BLUE)",
         lambda: bluegreen_swap.run(**common, deploy_id="demo-2"),
     )
     _pull_request_act(act, root, demo_cfg, reporter, env)
@@ -140,32 +141,33 @@ def run(
     model.write_text(original.replace(good, bad), encoding="utf-8")
     try:
         act(
-            "3. a bad change (customer de-duplication removed) is stopped by the gates",
+            "a bad change (customer de-duplication removed) is stopped by the gates",
             lambda: bluegreen_swap.run(**common, deploy_id="demo-3-bad"),
             expect_failure=True,
         )
     finally:
         model.write_text(original, encoding="utf-8")
-    act("4. status: production untouched", lambda: status.run(**common))
-    act("5. deploy again (GREEN → BLUE)", lambda: bluegreen_swap.run(**common, deploy_id="demo-4"))
+    act("status: production untouched", lambda: status.run(**common))
+    act("deploy again (GREEN → BLUE)", lambda: bluegreen_swap.run(**common, deploy_id="demo-4"))
     act(
-        "6. rollback button: back to the previous deploy",
+        "rollback button: back to the previous deploy",
         lambda: rollback.run(**common, reason="demo: pretend demo-4 broke a dashboard"),
     )
     version = _corrupt_orders(root / "warehouse", demo_cfg)
     act(
-        "7. time travel: a bad append doubled 200 orders; restore fct_orders as it was",
+        "time travel: a bad append doubled 200 orders; restore fct_orders as it was",
         lambda: rollback.run(
             **common, mode="time-travel", model="fct_orders", to_version=version, reason="demo: bad append"
         ),
     )
-    act("8. the journal", lambda: status.run(**common, limit=20))
+    act("status after the rollback and the restore", lambda: status.run(**common, limit=20))
     return StageReport(
         stage="demo",
         conclusion="success",
         title=f"Demo finished: {len(acts)} acts on the local engine",
         facts=(("workspace", str(root)), ("warehouse", str(root / "warehouse"))),
         sections=(
+            _journal(demo_cfg, reporter, env),
             Section(
                 "What happened",
                 ("act", "outcome", "result", "seconds"),
@@ -173,6 +175,35 @@ def run(
             ),
         ),
         duration_s=time.monotonic() - started,
+    )
+
+
+def _journal(cfg: Config, reporter: Reporter, env: Mapping[str, str]) -> Section:
+    """Every DEPLOY_STATE row of the demo, in journal order."""
+    from pipelineops.commands.runtime import Runtime
+
+    rt = Runtime.open(
+        config=cfg, env_name="prod", dry_run=False, reporter=reporter, environ=env, stage="demo"
+    )
+    try:
+        rows = rt.journal.history()
+    finally:
+        rt.close()
+    columns = (
+        "deploy_id",
+        "kind",
+        "step",
+        "status",
+        "colour_from",
+        "colour_to",
+        "actor",
+        "elapsed_ms",
+        "reason",
+    )
+    return Section(
+        f"DEPLOY_STATE ({len(rows)} rows)",
+        ("deploy id", "kind", "step", "status", "from", "to", "actor", "ms", "reason"),
+        tuple(tuple("" if r.get(c) is None else str(r.get(c)) for c in columns) for r in rows),
     )
 
 
