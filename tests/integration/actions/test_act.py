@@ -147,7 +147,8 @@ jobs:
 
 
 def test_selftest_workflow_passes_under_act(repo_copy: Path, tmp_path: Path) -> None:
-    """The repository's own selftest.yml: dry run, two deploys, status, rollback, and the failing job."""
+    """The repository's own selftest.yml: dry run, two deploys, status, rollback, pull-request CI
+    (pr-schema, slim-ci, schema-cleanup), and the failing job."""
     proc = act(repo_copy, ".github/workflows/selftest.yml", tmp_path)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-8000:]
@@ -155,6 +156,7 @@ def test_selftest_workflow_passes_under_act(repo_copy: Path, tmp_path: Path) -> 
     assert "first=[selftest-1 ->BLUE] second=[BLUE->GREEN " in log
     assert re.search(r"second=\[BLUE->GREEN \d+ms\]", log), log[-4000:]
     assert "rollback: colour=[BLUE] rolled-back-to=[selftest-1]" in log
+    assert "schema=[CI_PR_4242] selected=[0] failed=[0] dropped=[" in log
     assert "bad-env=failure bad-bool=failure" in log
     assert "input `dry-run` must be a boolean, got 'maybe'" in log
     assert "installed at " + str(VENV / "bin" / "pipelineops") in log  # the root setup action
