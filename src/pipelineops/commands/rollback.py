@@ -20,7 +20,7 @@ from pipelineops.plan import history, sql
 from pipelineops.plan.bluegreen_swap import VERIFY_GRANTS, Published, colour_schema, missing_usage
 from pipelineops.plan.rollback import RepublishInputs, republish_plan
 from pipelineops.plan.sql import Relation
-from pipelineops.plan.steps import Plan, Step, render_plan
+from pipelineops.plan.steps import Plan, Step
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -163,7 +163,7 @@ def _republish(
         )
     )
     if rt.ctx.dry_run:
-        return _dry(
+        return time_travel.dry_run_report(
             plan,
             f"Dry run: would re-publish {target.colour} (deploy {target.deploy_id}) in {env_name}",
             started,
@@ -320,18 +320,6 @@ def _kept_aside(name: str) -> bool:
     """Tables a time-travel restore set aside live next to the models; they are never published."""
     upper = name.upper()
     return any(f"__{tag}_" in upper for tag in ("REPLACED", "RESTORED", "CURRENT"))
-
-
-def _dry(plan: Plan, title: str, started: float) -> StageReport:
-    return StageReport(
-        stage="rollback",
-        conclusion="skipped",
-        title=title + " (nothing changed)",
-        facts=plan.facts,
-        sections=(Section("Plan", text=render_plan(plan)),),
-        duration_s=time.monotonic() - started,
-        data={"plan": [s.__dict__ for s in plan.steps]},
-    )
 
 
 def _journal_section(rt: Runtime) -> Section:

@@ -64,7 +64,8 @@ def _snowflake_verdict(rt: Runtime, table: Relation, point: PointInTime) -> Reco
     )
 
 
-def _dry(plan: Plan, title: str, started: float) -> StageReport:
+def dry_run_report(plan: Plan, title: str, started: float) -> StageReport:
+    """The report of a rollback dry run: the plan, exactly as it would run."""
     return StageReport(
         stage="rollback",
         conclusion="skipped",
@@ -202,7 +203,7 @@ def restore(
             ) from exc
     now_rows = int(str(first_value(engine.query(f"SELECT COUNT(*) AS n FROM {table.sql(engine.dialect)}"))))
     if rt.ctx.dry_run:
-        return _dry(
+        return dry_run_report(
             plan,
             f"Dry run: would restore {table.schema}.{table.name} ({now_rows} → {_rows(past_rows)} rows)",
             started,
