@@ -58,6 +58,7 @@ def run(
         reporter=reporter,
         environ=environ,
         stage="rollback",
+        create_warehouse=False,  # nothing to roll back in a warehouse that does not exist
     )
     try:
         if config.journal_schema not in facts.schemas(rt.engine):

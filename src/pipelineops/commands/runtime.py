@@ -39,10 +39,18 @@ class Runtime:
         reporter: Reporter,
         environ: Mapping[str, str],
         stage: str,
+        create_warehouse: bool | None = None,
     ) -> Runtime:
+        """``create_warehouse`` (default: not a dry run) says whether a missing local warehouse may be
+        created; read-only stages pass False."""
         ctx = Context(config=config, env_name=env_name, dry_run=dry_run, reporter=reporter, environ=environ)
         env = ctx.environment
-        engine = open_engine(env, environ=environ, query_tag=ctx.query_tag(stage))
+        engine = open_engine(
+            env,
+            environ=environ,
+            query_tag=ctx.query_tag(stage),
+            create=(not dry_run) if create_warehouse is None else create_warehouse,
+        )
         journal = Journal(engine, config.journal_schema, env.name, ctx.clock)
         return cls(ctx, engine, journal)
 

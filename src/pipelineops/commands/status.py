@@ -22,7 +22,13 @@ def run(
     limit: int = 10,
 ) -> StageReport:
     rt = Runtime.open(
-        config=config, env_name=env_name, dry_run=dry_run, reporter=reporter, environ=environ, stage="status"
+        config=config,
+        env_name=env_name,
+        dry_run=dry_run,
+        reporter=reporter,
+        environ=environ,
+        stage="status",
+        create_warehouse=False,  # status only reads
     )
     try:
         if config.journal_schema not in facts.schemas(rt.engine):

@@ -34,15 +34,17 @@ def local_paths(local_dir: Path) -> tuple[Path, Path, Path]:
 class LocalEngine:
     dialect: Dialect = "duckdb"
 
-    def __init__(self, local_dir: Path, *, database: str = "lake") -> None:
+    def __init__(self, local_dir: Path, *, database: str = "lake", extension_dir: Path | None = None) -> None:
         self.local_dir = local_dir
+        self.extension_dir = extension_dir or local_paths(local_dir)[2]
         self.database = database
         self._con: duckdb.DuckDBPyConnection | None = None
         self._lock = threading.Lock()
 
     # -- connection ------------------------------------------------------------------------------
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        catalog, data, ext = local_paths(self.local_dir)
+        catalog, data, _ = local_paths(self.local_dir)
+        ext = self.extension_dir
         data.mkdir(parents=True, exist_ok=True)
         prepare_extension_dir(ext)
         con = duckdb.connect(
@@ -78,7 +80,7 @@ class LocalEngine:
                 self._con = None
 
     def dbt_env(self) -> dict[str, str]:
-        _, _, ext = local_paths(self.local_dir)
+        ext = self.extension_dir
         prepare_extension_dir(ext)
         return {"PIPELINEOPS_LOCAL_DIR": str(self.local_dir), "PIPELINEOPS_DUCKDB_EXTENSION_DIR": str(ext)}
 

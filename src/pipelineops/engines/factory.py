@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 
 from pipelineops.config import EnvironmentConfig
 from pipelineops.engines.base import Engine
-from pipelineops.engines.duckdb import LocalEngine
+from pipelineops.engines.duckdb import LocalEngine, local_paths
 
 
-def open_engine(env: EnvironmentConfig, *, environ: Mapping[str, str], query_tag: str) -> Engine:
+def open_engine(
+    env: EnvironmentConfig, *, environ: Mapping[str, str], query_tag: str, create: bool = True
+) -> Engine:
+    """The environment's engine. With ``create=False`` (dry runs, read-only stages) a local warehouse that
+    does not exist yet is not created: the engine reads an empty scratch warehouse, removed at exit."""
     if env.engine == "duckdb":
         assert env.local_dir is not None
+        catalog, _, extensions = local_paths(env.local_dir)
+        if not create and not catalog.exists():
+            scratch = Path(tempfile.mkdtemp(prefix="pipelineops-dry-run-"))
+            atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+            return LocalEngine(scratch / env.name, database=env.database, extension_dir=extensions)
         return LocalEngine(env.local_dir, database=env.database)
     from pipelineops.engines.snowflake import SnowflakeEngine  # imported lazily: heavy connector
 
