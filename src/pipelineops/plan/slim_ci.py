@@ -18,98 +18,48 @@ from dataclasses import dataclass, field
 from typing import Literal, cast
 
 from pipelineops.errors import UserError
+from pipelineops.plan.blind_spots import (  # re-exported: part of the slim-ci plan's interface
+    ENV_VAR_CALL,
+)
+from pipelineops.plan.blind_spots import (
+    RUNNABLE as RUNNABLE,
+)
+from pipelineops.plan.blind_spots import (
+    BlindSpot as BlindSpot,
+)
+from pipelineops.plan.blind_spots import (
+    SpotKind as SpotKind,
+)
+from pipelineops.plan.blind_spots import (
+    blind_spots as blind_spots,
+)
+from pipelineops.plan.blind_spots import (
+    changed_vars as changed_vars,
+)
+from pipelineops.plan.manifest_facts import (  # re-exported: part of the slim-ci plan's interface
+    MacroFacts as MacroFacts,
+)
+from pipelineops.plan.manifest_facts import (
+    ManifestFacts as ManifestFacts,
+)
+from pipelineops.plan.manifest_facts import (
+    NodeFacts as NodeFacts,
+)
+from pipelineops.plan.manifest_facts import (
+    macro_closure,
+    obj,
+)
+from pipelineops.plan.manifest_facts import (
+    read_manifest as read_manifest,
+)
 from pipelineops.plan.sql import Dialect
 from pipelineops.plan.steps import Plan, Step
 
 log = logging.getLogger(__name__)
 
 Role = Literal["modified", "downstream", "selected"]
-SpotKind = Literal["vars", "env_var", "large-seed"]
 BUILDABLE = ("model", "seed", "snapshot")
-RUNNABLE = ("model", "seed", "snapshot", "test", "unit_test")
 LS_RESOURCE_TYPES = ("model", "seed", "snapshot", "test", "unit_test")
-_VAR = re.compile(r"(?<![A-Za-z0-9_])var\(\s*['\"]([A-Za-z0-9_]+)['\"]")
-_ENV_VAR = re.compile(r"(?<![A-Za-z0-9_])env_var\(\s*['\"]([A-Za-z0-9_]+)['\"]")
-# Keys of a node's config that say where or how it is built in *this* invocation, not what it is.
-_VOLATILE_CONFIG = frozenset({"schema", "database", "alias"})
-_PROPERTY_KEYS = ("description", "columns", "contract", "constraints", "meta", "docs", "tags")
-
-
-# --- reading a manifest (typed, no Any) ----------------------------------------------------------
-
-
-def _obj(value: object) -> Mapping[str, object]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> tuple[str, ...]:
-    return tuple(str(v) for v in value) if isinstance(value, list | tuple) else ()
-
-
-def _canon(value: object) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-@dataclass(frozen=True)
-class NodeFacts:
-    unique_id: str
-    resource_type: str
-    name: str
-    path: str
-    patch_path: str
-    checksum_name: str
-    checksum: str
-    materialized: str
-    config: tuple[tuple[str, str], ...]
-    properties: tuple[tuple[str, str], ...]
-    parents: tuple[str, ...]
-    macros: tuple[str, ...]
-    raw_code: str
-
-
-@dataclass(frozen=True)
-class MacroFacts:
-    unique_id: str
-    checksum: str
-    macros: tuple[str, ...]
-    sql: str
-
-
-@dataclass(frozen=True)
-class ManifestFacts:
-    nodes: Mapping[str, NodeFacts]
-    macros: Mapping[str, MacroFacts]
-
-
-def read_manifest(manifest: Mapping[str, object]) -> ManifestFacts:
-    nodes: dict[str, NodeFacts] = {}
-    entries = [*_obj(manifest.get("nodes")).items(), *_obj(manifest.get("unit_tests")).items()]
-    for uid, raw in entries:
-        node = _obj(raw)
-        config = _obj(node.get("config"))
-        checksum = _obj(node.get("checksum"))
-        depends = _obj(node.get("depends_on"))
-        nodes[uid] = NodeFacts(
-            unique_id=uid,
-            resource_type=str(node.get("resource_type") or uid.split(".", 1)[0]),
-            name=str(node.get("name", uid)),
-            path=str(node.get("original_file_path") or node.get("path") or ""),
-            patch_path=str(node.get("patch_path") or "").split("://")[-1],
-            checksum_name=str(checksum.get("name", "")),
-            checksum=str(checksum.get("checksum", "")),
-            materialized=str(config.get("materialized", "")),
-            config=tuple(sorted((k, _canon(v)) for k, v in config.items() if k not in _VOLATILE_CONFIG)),
-            properties=tuple((k, _canon(node.get(k))) for k in _PROPERTY_KEYS),
-            parents=_list(depends.get("nodes")),
-            macros=_list(depends.get("macros")),
-            raw_code=str(node.get("raw_code") or ""),
-        )
-    macros: dict[str, MacroFacts] = {}
-    for uid, raw in _obj(manifest.get("macros")).items():
-        macro = _obj(raw)
-        sql = str(macro.get("macro_sql", ""))
-        macros[uid] = MacroFacts(uid, _canon(sql), _list(_obj(macro.get("depends_on")).get("macros")), sql)
-    return ManifestFacts(nodes, macros)
 
 
 # --- why each node was selected ------------------------------------------------------------------
@@ -123,20 +73,6 @@ class Explained:
     path: str
     role: Role
     reasons: tuple[str, ...]
-
-
-def _macro_closure(macros: Iterable[str], index: Mapping[str, MacroFacts]) -> set[str]:
-    seen: set[str] = set()
-    todo = list(macros)
-    while todo:
-        uid = todo.pop()
-        if uid in seen:
-            continue
-        seen.add(uid)
-        found = index.get(uid)
-        if found is not None:
-            todo.extend(found.macros)
-    return seen
 
 
 def changes(
@@ -160,7 +96,7 @@ def changes(
     props = [k for k, v in new.properties if old_props.get(k) != v]
     if props:
         out.append(f"properties changed ({', '.join(props)}) in {new.patch_path or new.path}")
-    for uid in sorted(_macro_closure(new.macros, pr.macros)):
+    for uid in sorted(macro_closure(new.macros, pr.macros)):
         now, before = pr.macros.get(uid), state.macros.get(uid)
         if now is not None and (before is None or before.checksum != now.checksum):
             out.append(f"macro {'added' if before is None else 'changed'}: {uid.split('.')[-1]}")
@@ -208,105 +144,6 @@ def _nearest(uid: str, modified: set[str], pr: ManifestFacts) -> str | None:
     return None
 
 
-# --- blind spots ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BlindSpot:
-    kind: SpotKind
-    message: str
-    nodes: tuple[str, ...] = ()
-    unselected: tuple[str, ...] = ()
-
-
-def _readers(pattern: re.Pattern[str], names: set[str], pr: ManifestFacts) -> tuple[str, ...]:
-    """Buildable or test nodes whose SQL, or any macro they call, reads one of ``names``."""
-    hits_macro = {uid for uid, m in pr.macros.items() if set(pattern.findall(m.sql)) & names}
-    out = []
-    for uid, node in pr.nodes.items():
-        if node.resource_type not in RUNNABLE:
-            continue
-        if set(pattern.findall(node.raw_code)) & names or _macro_closure(node.macros, pr.macros) & hits_macro:
-            out.append(uid)
-    return tuple(sorted(out))
-
-
-def changed_vars(pr_vars: Mapping[str, object], base_vars: Mapping[str, object]) -> tuple[str, ...]:
-    keys = set(pr_vars) | set(base_vars)
-    return tuple(sorted(k for k in keys if _canon(pr_vars.get(k)) != _canon(base_vars.get(k))))
-
-
-def blind_spots(
-    pr: ManifestFacts,
-    selected: Iterable[str],
-    *,
-    pr_vars: Mapping[str, object],
-    base_vars: Mapping[str, object] | None,
-    base_label: str,
-    project_env_vars: Sequence[str] = (),
-) -> tuple[BlindSpot, ...]:
-    """The blind spots of ``state:modified`` that apply to this PR."""
-    chosen = set(selected)
-    spots: list[BlindSpot] = []
-    if base_vars is None:
-        if pr_vars:
-            names = set(pr_vars)
-            readers = _readers(_VAR, names, pr)
-            spots.append(
-                BlindSpot(
-                    "vars",
-                    f"var values could not be compared with {base_label} (dbt manifests do not record "
-                    f"them); {len(readers)} node(s) read project vars ({', '.join(sorted(names))})",
-                    readers,
-                    tuple(r for r in readers if r not in chosen),
-                )
-            )
-    else:
-        names = set(changed_vars(pr_vars, base_vars))
-        if names:
-            readers = _readers(_VAR, names, pr)
-            spots.append(
-                BlindSpot(
-                    "vars",
-                    f"dbt_project.yml vars changed vs {base_label}: {', '.join(sorted(names))}; "
-                    "state:modified does not see var values",
-                    readers,
-                    tuple(r for r in readers if r not in chosen),
-                )
-            )
-    env_names: set[str] = set()
-    for node in pr.nodes.values():
-        env_names.update(_ENV_VAR.findall(node.raw_code))
-    for macro in pr.macros.values():
-        if not macro.unique_id.startswith(("macro.dbt.", "macro.dbt_")):
-            env_names.update(_ENV_VAR.findall(macro.sql))
-    env_names.update(project_env_vars)
-    if env_names:
-        readers = _readers(_ENV_VAR, env_names, pr)
-        spots.append(
-            BlindSpot(
-                "env_var",
-                f"values read with env_var() ({', '.join(sorted(env_names))}) are not compared by "
-                "state:modified; a different value in CI or production changes results unseen",
-                readers,
-                tuple(r for r in readers if r not in chosen),
-            )
-        )
-    large = tuple(
-        sorted(uid for uid, n in pr.nodes.items() if n.resource_type == "seed" and n.checksum_name == "path")
-    )
-    if large:
-        spots.append(
-            BlindSpot(
-                "large-seed",
-                "seeds over 1 MiB are compared by path only: a change to their content is not selected",
-                large,
-                tuple(r for r in large if r not in chosen),
-            )
-        )
-    return tuple(spots)
-
-
 # --- clone and build ------------------------------------------------------------------------------
 
 
@@ -352,7 +189,7 @@ def colour_state(
     data = cast(dict[str, object], json.loads(json.dumps(manifest, default=str)))
     consumer = {s.upper() for s in consumer_schemas}
     wanted = set(names)
-    for raw in _obj(data.get("nodes")).values():
+    for raw in obj(data.get("nodes")).values():
         if not isinstance(raw, dict) or raw.get("name") not in wanted:
             continue
         schema = str(raw.get("schema", "")).upper()
@@ -526,4 +363,4 @@ def check_git_ref(value: str, *, field: str = "--base-ref") -> str:
 
 def env_var_names(text: str) -> tuple[str, ...]:
     """Names read with ``env_var('…')`` in a text such as dbt_project.yml."""
-    return tuple(sorted(set(_ENV_VAR.findall(text))))
+    return tuple(sorted(set(ENV_VAR_CALL.findall(text))))
