@@ -186,6 +186,12 @@ class Deployer:
                     f"deploy {self.deploy_id} already published {resumed.colour}: resuming after the cutover"
                 )
                 self._after_cutover(plan)
+            elif (
+                history.cutover_interrupted(rows, self.deploy_id)
+                and not plan.step(history.CUTOVER).transactional
+            ):
+                self._complete_cutover(plan)
+                self._after_cutover(plan)
             else:
                 self._run(plan)
         except BaseException as exc:
@@ -293,6 +299,39 @@ class Deployer:
                 self._record(self._row("swap", "succeeded", detail=stmt[:500]))
             elapsed = time.monotonic() - t0
             self._record(self._row(history.CUTOVER, "succeeded", elapsed_ms=int(elapsed * 1000)))
+        self.outcome.cutover_ms = int(elapsed * 1000)
+        self.outcome.steps.append((history.CUTOVER, "succeeded", elapsed))
+
+    def _complete_cutover(self, plan: Plan) -> None:
+        """A run of this deploy died between Snowflake swaps: production is mixed until the rest are done.
+
+        The shadow schemas were all prepared before the first swap, so the schemas whose views do not yet
+        read the idle colour are swapped now — by looking at the views, not only at the journal (the run may
+        have died between a swap and its journal row) — before anything else runs.
+        """
+        start = time.monotonic()
+        step = plan.step(history.CUTOVER)
+        pending = [
+            (schema, stmt)
+            for schema, stmt in zip(self.cfg.consumer_schemas, step.sql, strict=True)
+            if self.idle not in facts.view_colours(self.rt.engine, schema)
+        ]
+        self.rt.ctx.reporter.warning(
+            f"deploy {self.deploy_id} died during its cutover: completing it first "
+            f"({len(pending)} of {len(step.sql)} consumer schemas still to swap)"
+        )
+        for _, stmt in pending:
+            self.rt.engine.execute(stmt)
+            self._record(self._row("swap", "succeeded", detail=stmt[:500]))
+        elapsed = time.monotonic() - start
+        self._record(
+            self._row(
+                history.CUTOVER,
+                "succeeded",
+                elapsed_ms=int(elapsed * 1000),
+                detail=f"completed after an interrupted cutover: {len(pending)} swap(s) run now",
+            )
+        )
         self.outcome.cutover_ms = int(elapsed * 1000)
         self.outcome.steps.append((history.CUTOVER, "succeeded", elapsed))
 

@@ -106,3 +106,13 @@ def deferral_manifest(manifest: Mapping[str, Any], consumer_schemas: tuple[str, 
 
 def nodes_by_name(manifest: Mapping[str, Any]) -> dict[str, ModelNode]:
     return {n.name: n for n in relation_nodes(manifest)}
+
+
+def view_colours(engine: Engine, schema: str) -> set[str]:
+    """The colours the views of a consumer schema read from (empty when it has none)."""
+    rows = engine.query(sql.view_definitions(engine.database, schema, engine.dialect))
+    found: set[str] = set()
+    for row in rows:
+        text = str(row.get("sql", "")).upper()
+        found |= {c for c in ("BLUE", "GREEN") if f"__{c}" in text}
+    return found

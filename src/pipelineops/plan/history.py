@@ -104,3 +104,12 @@ def unfinished_steps(rows: Sequence[Mapping[str, object]], deploy_id: str) -> li
         elif step in open_steps:
             open_steps[step] -= 1
     return [s for s, n in open_steps.items() if n > 0]
+
+
+def cutover_interrupted(rows: Sequence[Mapping[str, object]], deploy_id: str) -> bool:
+    """``deploy_id`` started its cutover and never recorded it as ended: it died during the cutover."""
+    state = None
+    for row in rows:
+        if row.get("deploy_id") == deploy_id and row.get("step") == CUTOVER:
+            state = row.get("status")
+    return state == "started"

@@ -78,7 +78,9 @@ def _deployer(
         reader_roles=("PROD_REPORTER",),
     )
     engine, journal = FakeSnowflake(usage), FakeJournal()
-    reporter = SimpleNamespace(info=lambda *a, **k: None, debug=lambda *a, **k: None)
+    reporter = SimpleNamespace(
+        info=lambda *a, **k: None, debug=lambda *a, **k: None, warning=lambda *a, **k: None
+    )
     ctx = SimpleNamespace(
         config=cfg,
         clock=lambda: datetime(2026, 1, 1, tzinfo=UTC),
@@ -180,3 +182,41 @@ def test_the_local_engine_journals_verify_grants_as_skipped() -> None:
         "the local engine has no grants",
     )
     assert not any(s.startswith("SHOW GRANTS") for s in engine.executed)
+
+
+@dataclass
+class HalfSwapped(FakeSnowflake):
+    """MARTS already reads GREEN (swapped before the crash); FINANCE still reads BLUE."""
+
+    def query(self, sql: str) -> list[dict[str, object]]:
+        self.executed.append(sql)
+        if "information_schema.views" in sql and "'MARTS'" in sql:
+            return [{"name": "FCT_ORDERS", "sql": 'SELECT * FROM "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS"'}]
+        if "information_schema.views" in sql and "'FINANCE'" in sql:
+            return [{"name": "FCT_REVENUE", "sql": 'SELECT * FROM "ANALYTICS"."FINANCE__BLUE"."FCT_REVENUE"'}]
+        return super().query(sql)
+
+
+def test_a_cutover_killed_between_swaps_is_completed_from_the_views_not_redone() -> None:
+    d, _, journal = _deployer(("PROD_REPORTER",))
+    engine = HalfSwapped(("PROD_REPORTER",))
+    d.rt.engine = engine  # type: ignore[misc]
+    d.cfg = replace(d.cfg, consumer_schemas=("MARTS", "FINANCE"))
+    plan = build_plan(
+        DeployInputs(
+            environment="prod",
+            dialect="snowflake",
+            database="ANALYTICS",
+            live="BLUE",
+            consumer_schemas=("MARTS", "FINANCE"),
+            dbt_target="prod",
+            published=(*PUBLISHED, Published("FINANCE", "FCT_REVENUE")),
+            existing_views={},
+        )
+    )
+    d._complete_cutover(plan)
+    swaps = [s for s in engine.executed if "SWAP WITH" in s]
+    assert swaps == ['ALTER SCHEMA "ANALYTICS"."FINANCE" SWAP WITH "ANALYTICS"."FINANCE__NEXT"']
+    steps = [(r["step"], r["status"]) for r in journal.rows]
+    assert steps == [("swap", "succeeded"), ("cutover", "succeeded")]
+    assert "1 swap(s) run now" in str(journal.rows[-1]["detail"])

@@ -195,3 +195,13 @@ def test_unfinished_steps_of_a_resumed_deploy_are_closed_by_abandoned_rows() -> 
     assert unfinished_steps(rows, "d2") == ["build"]
     rows.append({"deploy_id": "d2", "step": "build", "status": "succeeded"})
     assert unfinished_steps(rows, "d2") == []
+
+
+def test_cutover_interrupted_only_when_the_last_cutover_row_of_the_deploy_is_a_start() -> None:
+    started = {"deploy_id": "d", "step": "cutover", "status": "started"}
+    done = {"deploy_id": "d", "step": "cutover", "status": "succeeded"}
+    other = {"deploy_id": "e", "step": "cutover", "status": "started"}
+    assert history.cutover_interrupted([started], "d")
+    assert not history.cutover_interrupted([started, done], "d")
+    assert not history.cutover_interrupted([other], "d")
+    assert not history.cutover_interrupted([], "d")
