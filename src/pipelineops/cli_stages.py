@@ -111,6 +111,30 @@ def _cleanup(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _parity_check(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--against",
+        choices=("dev", "staging", "prod"),
+        default="prod",
+        help="the reference environment --env is compared with (default: prod)",
+    )
+    p.add_argument(
+        "--schemas",
+        help="comma-separated consumer schemas to compare, e.g. MARTS,STAGING (default: "
+        "layout.consumer_schemas)",
+    )
+    p.add_argument(
+        "--row-count-pct",
+        help="row-count difference, in percent of the reference, above which a relation is reported "
+        "(default: checks.row_count_delta.warn_pct)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="make every warning a failure (row-count drift, columns or grants only --env has)",
+    )
+
+
 def _protect_branch(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY)")
     p.add_argument("--branch", default="main", help="branch to protect (default: main)")
@@ -220,10 +244,19 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         "parity-check",
-        "compare two environments' schemas, grants and row counts",
-        "Compares the published relations of two environments (e.g. staging vs prod): missing or\n"
-        "extra relations, column drift, and row-count differences beyond a threshold.",
+        "compare what readers see in two environments (schemas, columns, row counts, grants)",
+        "Reads the consumer views of --env (default: staging) and --against (default: prod), one\n"
+        "environment after the other, read-only: the consumer schemas (layout.consumer_schemas or\n"
+        "--schemas), each relation's columns and types, its row count, and on Snowflake the reader\n"
+        "roles' grants on each schema (not applicable on the local engine). Fails (exit 1) on a\n"
+        "relation or schema missing on either side, a column --env lacks, or a retyped column; warns\n"
+        "on row counts apart by more than --row-count-pct (default: checks.row_count_delta.warn_pct)\n"
+        "and on columns only --env has (--strict makes warnings fail). A local warehouse that does\n"
+        "not exist is a user error (deploy it first). Outputs: finding-count, fail-count,\n"
+        "warn-count. --dry-run prints the queries per environment and reads nothing.\n"
+        "Runbook: runbooks/parity.md.",
         "parity_check",
+        _parity_check,
         default_env="staging",
     ),
     Stage(

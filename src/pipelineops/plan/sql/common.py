@@ -223,3 +223,26 @@ def show_grants_on_schema(database: str, schema: str, dialect: Dialect) -> str:
     """The privileges granted on ``schema``: columns ``privilege``, ``granted_to``, ``grantee_name``…"""
     _snowflake_only("SHOW GRANTS ON SCHEMA", dialect)
     return f"SHOW GRANTS ON SCHEMA {schema_ref(database, schema, dialect)}"
+
+
+# --- environment parity ----------------------------------------------------------------------------
+
+
+def columns_of_schema(database: str, schema: str, dialect: Dialect) -> str:
+    """Every column of every relation in ``schema``, in order: columns ``relation``, ``name``, ``type``.
+
+    One query per schema instead of one per relation (a parity check reads whole consumer schemas).
+    """
+    db = check_identifier(database, field="database")
+    upper = check_identifier(schema, field="schema").upper()
+    select = "SELECT table_name AS relation, column_name AS name, data_type AS type FROM "
+    order = " ORDER BY table_name, ordinal_position"
+    if dialect == "snowflake":
+        return (
+            f"{select}{ident(db, dialect, field='database')}.information_schema.columns "
+            f"WHERE table_schema = {lit(upper, dialect)}{order}"
+        )
+    return (
+        f"{select}information_schema.columns WHERE table_catalog = {lit(db, dialect)} "
+        f"AND upper(table_schema) = {lit(upper, dialect)}{order}"
+    )
