@@ -146,6 +146,21 @@ def _protect_branch(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)")
 
 
+def _freshness(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--select",
+        help="dbt selector of the sources to check, e.g. 'source:raw.shipments source:raw.orders' "
+        "(letters, digits, _ . : + * / - and spaces only; default: every source with a freshness SLA)",
+    )
+    p.add_argument(
+        "--fail-on",
+        choices=("warn", "error"),
+        default="error",
+        help="fail (exit 1) when a source is at or past this level: error (default: past error_after) or "
+        "warn (past warn_after too); a failed freshness query always fails",
+    )
+
+
 def _status(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=10, help="how many recent deploys to show")
 
@@ -262,8 +277,14 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "freshness",
         "check source freshness against the SLAs",
-        "Runs dbt source freshness for the environment and reports each source against its SLA.",
+        "Runs `dbt source freshness` for the environment (optionally --select'ed sources) and reports\n"
+        "each source: status, hours since its last load, its warn_after/error_after thresholds and the\n"
+        "SLA verdict. Fails (exit 1) when a source is at or past --fail-on (default: error) or its\n"
+        "freshness query failed. Outputs: late-count, error-count, stalest-hours. Read-only: nothing is\n"
+        "written to the warehouse or DEPLOY_STATE; --dry-run prints the dbt command.\n"
+        "Runbook: runbooks/sev3-freshness.md.",
         "freshness",
+        _freshness,
         default_env="prod",
     ),
     Stage(

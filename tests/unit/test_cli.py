@@ -216,7 +216,8 @@ def test_named_values_reach_the_command(valid_config: Path, monkeypatch: pytest.
     (kw,) = calls
     assert isinstance(kw["config"], Config) and kw["config"].path == valid_config.resolve()
     assert (kw["env_name"], kw["dry_run"], kw["environ"]) == ("prod", True, {"X": "1"})
-    assert set(kw) == {"config", "env_name", "dry_run", "reporter", "environ"}
+    assert set(kw) == {"config", "env_name", "dry_run", "reporter", "environ", "select", "fail_on"}
+    assert (kw["select"], kw["fail_on"]) == (None, "error")
 
 
 def test_stage_default_env_and_explicit_env(valid_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -98,19 +98,27 @@ class FreshnessOutcome:
     unique_id: str
     status: str  # dbt source freshness: pass | warn | error | runtime error
     age_s: float
+    error: str = ""  # dbt's message when the freshness query itself failed (status runtime error)
+
+
+def freshness_verdict(status: str) -> Verdict:
+    """dbt's freshness status as a verdict: error or a failed query fails, warn warns, anything else passes."""
+    if status in ("error", "runtime error"):
+        return "fail"
+    return "warn" if status == "warn" else "pass"
 
 
 def freshness(outcomes: Sequence[FreshnessOutcome]) -> list[GateResult]:
     """A source past its error threshold (or whose freshness query failed) fails; past warn warns."""
     out = []
     for o in sorted(outcomes, key=lambda o: o.unique_id):
-        hours = f"last load {o.age_s / 3600:.1f} h ago"
-        if o.status in ("error", "runtime error"):
-            out.append(GateResult("freshness", o.unique_id, "fail", f"{o.status}: {hours}"))
-        elif o.status == "warn":
-            out.append(GateResult("freshness", o.unique_id, "warn", hours))
+        verdict = freshness_verdict(o.status)
+        if o.error:
+            detail = f"{o.status}: {o.error}"
         else:
-            out.append(GateResult("freshness", o.unique_id, "pass", hours))
+            hours = f"last load {o.age_s / 3600:.1f} h ago"
+            detail = f"{o.status}: {hours}" if verdict == "fail" else hours
+        out.append(GateResult("freshness", o.unique_id, verdict, detail))
     return out
 
 
