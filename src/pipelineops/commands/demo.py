@@ -250,10 +250,6 @@ def _pull_request_act(
             f"PR #{DEMO_PR} closed: schema-cleanup drops its schemas",
             lambda: schema_cleanup.run(**common, pr=str(DEMO_PR)),
         )
-    except UserError as exc:
-        if "not implemented" not in exc.what:
-            raise
-        reporter.info(f"(pull-request CI is not available in this version: {exc.what})")
     finally:
         _git(root, "checkout", "-q", "main")
 

@@ -6,7 +6,6 @@ colour, non-empty, the contract of consumed columns, and source freshness.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -14,6 +13,8 @@ from typing import Any
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.dbt.artifacts import exposure_columns
+from pipelineops.errors import PipelineOpsError
+from pipelineops.plan import freshness as freshness_plan
 from pipelineops.plan import gates
 from pipelineops.plan.bluegreen_swap import colour_schema, dbt_vars
 from pipelineops.plan.history import Colour
@@ -70,21 +71,16 @@ def evaluate(
 
 
 def freshness(rt: Runtime, *, idle: Colour, extra_vars: Mapping[str, object]) -> list[gates.GateResult]:
-    """``dbt source freshness``: a source past its error threshold fails the deploy, past warn warns."""
+    """``dbt source freshness`` (the same check as ``pipelineops freshness``, failed queries included): a
+    source past its error threshold, or whose query failed, fails the deploy; one past warn warns."""
+    from pipelineops.commands.freshness import check_sources
+
     vars_json = dbt_vars({**extra_vars, "pipelineops_colour": idle})
-    result = rt.run_dbt("deploy-freshness", ("source", "freshness", "--vars", vars_json))
-    path = result.target_path / "sources.json"
-    if not path.is_file():
-        why = "\n".join(result.output_tail[-5:])
-        return [gates.GateResult("freshness", "sources", "fail", f"dbt source freshness did not run: {why}")]
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return gates.freshness(
-        [
-            gates.FreshnessOutcome(
-                str(r.get("unique_id")),
-                str(r.get("status")),
-                float(r.get("max_loaded_at_time_ago_in_s") or 0),
-            )
-            for r in data.get("results", [])
-        ]
-    )
+    args = (*freshness_plan.dbt_args(()), "--vars", vars_json)
+    try:
+        sources, _, _ = check_sources(rt, args, name="deploy-freshness")
+    except PipelineOpsError as exc:
+        return [gates.GateResult("freshness", "sources", "fail", exc.what)]
+    if not sources:
+        return [gates.GateResult("freshness", "sources", "warn", "no source declares a freshness check")]
+    return gates.freshness([s.outcome for s in sources])

@@ -43,14 +43,18 @@ def _load(path: Path) -> Mapping[str, object]:
     return cast(Mapping[str, object], data if isinstance(data, dict) else {})
 
 
-def _check(rt: Runtime, args: tuple[str, ...]) -> tuple[tuple[freshness.SourceFreshness, ...], int, object]:
-    """Run dbt; return every checked source (failed queries included), dbt's exit code and its raw results."""
-    runner = rt.dbt(STAGE)
+def check_sources(
+    rt: Runtime, args: tuple[str, ...], *, name: str = STAGE
+) -> tuple[tuple[freshness.SourceFreshness, ...], int, object]:
+    """Run dbt; return every checked source (failed queries included), dbt's exit code and its raw results.
+
+    dbt leaves failed freshness queries out of sources.json; they come from its JSON file log."""
+    runner = rt.dbt(name)
     sources_json = runner.target_path / "sources.json"
     dbt_log = runner.log_path / "dbt.log"
     for stale in (sources_json, dbt_log):  # never judge the artifacts of an earlier run
         stale.unlink(missing_ok=True)
-    result = rt.run_dbt(STAGE, args)
+    result = rt.run_dbt(name, args)
     if not sources_json.is_file():
         raise PipelineOpsError(
             f"dbt {' '.join(args[:2])} did not run: it wrote no sources.json (dbt exit code {result.returncode})",
@@ -134,7 +138,7 @@ def run(
                 duration_s=time.monotonic() - started,
                 data={"command": command, "select": list(selected), "fail_on": level},
             )
-        sources, returncode, raw_results = _check(rt, args)
+        sources, returncode, raw_results = check_sources(rt, args)
     finally:
         rt.close()
     if not sources and returncode != 0:
