@@ -71,7 +71,7 @@ class Runtime:
         self.engine.close()
         reporter = self.ctx.reporter
         with reporter.group(f"dbt {' '.join(args[:1])} ({name})"):
-            result = self.dbt(name).run(args, on_line=reporter.info)
+            result = self.dbt(name).run(args, on_line=reporter.tool_output)
         return result
 
     def parse(self, name: str, vars_json: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol, TextIO
@@ -29,11 +30,22 @@ class Reporter(Protocol):
     def error(
         self, message: str, *, title: str | None = None, file: str | None = None, line: int | None = None
     ) -> None: ...
+    def tool_output(self, line: str) -> None:
+        """One line a tool (dbt) printed: all of them in CI logs, the telling ones on a terminal."""
+        ...
+
     def group(self, title: str) -> AbstractContextManager[None]: ...
     def output(self, name: str, value: str) -> None: ...
     def summary(self, markdown: str) -> None: ...
     def mask(self, secret: str) -> None: ...
     def publish(self, report: StageReport, *, json_mode: bool) -> None: ...
+
+
+#: dbt lines a terminal shows without --debug: how each invocation ended, and every problem.
+TELLING = re.compile(
+    r"Finished running|Done\. PASS=|Completed (successfully|with)|\b(ERROR|FAIL|WARN)\b|Failure in|"
+    r"(Database|Compilation|Runtime|Parsing) Error|Encountered an error"
+)
 
 
 def _prefix(file: str | None, line: int | None, title: str | None) -> str:
@@ -74,6 +86,10 @@ class TerminalReporter:
         self, message: str, *, title: str | None = None, file: str | None = None, line: int | None = None
     ) -> None:
         self._write(_prefix(file, line, title) + message)
+
+    def tool_output(self, line: str) -> None:
+        if self.verbose or TELLING.search(line):
+            self._write(line)
 
     def warning(
         self, message: str, *, title: str | None = None, file: str | None = None, line: int | None = None
@@ -141,6 +157,9 @@ class GithubActionsReporter:
         self, message: str, *, title: str | None = None, file: str | None = None, line: int | None = None
     ) -> None:
         actions.write_plain(self.stream, _prefix(file, line, title) + message)
+
+    def tool_output(self, line: str) -> None:
+        actions.write_plain(self.stream, line)
 
     def warning(
         self, message: str, *, title: str | None = None, file: str | None = None, line: int | None = None

@@ -143,3 +143,25 @@ def test_github_reporter_json_mode_prints_json_before_the_annotations(
     rendered, annotation = stream.getvalue().rsplit("\n::warning", 1)
     assert json.loads(rendered)["stage"] == "bluegreen-swap"
     assert annotation.startswith(" file=models/x.sql")
+
+
+def test_terminal_shows_only_the_telling_tool_lines_unless_verbose() -> None:
+    lines = [
+        "21:00:01  1 of 9 START sql table model MARTS__BLUE.dim_customers ... [RUN]",
+        "21:00:02  1 of 9 OK created sql table model MARTS__BLUE.dim_customers ... [OK in 0.2s]",
+        "21:00:03  2 of 9 FAIL 3 unique_dim_customers_customer_id ... [FAIL 3 in 0.1s]",
+        "21:00:04  Finished running 9 nodes in 0 hours 0 minutes and 3.00 seconds (3.00s).",
+        "21:00:04  Done. PASS=8 WARN=0 ERROR=0 SKIP=0 NO-OP=0 TOTAL=9",
+    ]
+    quiet, loud = io.StringIO(), io.StringIO()
+    for reporter in (TerminalReporter(quiet, color=False), TerminalReporter(loud, color=False, verbose=True)):
+        for line in lines:
+            reporter.tool_output(line)
+    assert quiet.getvalue().splitlines() == [lines[2], lines[3], lines[4]]
+    assert loud.getvalue().splitlines() == lines
+
+
+def test_github_actions_logs_every_tool_line_as_plain_text() -> None:
+    stream = io.StringIO()
+    GithubActionsReporter({}, stream).tool_output("21:00:01  1 of 9 START sql table model X ... [RUN]")
+    assert stream.getvalue() == "21:00:01  1 of 9 START sql table model X ... [RUN]\n"
