@@ -28,7 +28,7 @@ from pipelineops.errors import (
 )
 from pipelineops.report.diagnostics import collect_versions, render_diagnostics
 from pipelineops.report.model import StageReport
-from pipelineops.report.reporter import Reporter, make_reporter
+from pipelineops.report.reporter import Reporter, TerminalReporter, make_reporter
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,8 @@ def main(
             raise
         text = exc.render()
         stderr.write(f"pipelineops {stage.name}: {text}\n")
-        reporter.error(exc.what, title=f"pipelineops {stage.name}")
+        if not isinstance(reporter, TerminalReporter):  # on a terminal, stderr already says it all
+            reporter.error(exc.what, title=f"pipelineops {stage.name}")
         reporter.summary(f"### pipelineops {stage.name} failed\n\n```\n{text}\n```\n")
         return exc.exit_code
     except Exception as exc:

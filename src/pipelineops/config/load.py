@@ -96,7 +96,7 @@ def _explain(error: jsonschema.ValidationError, path: Path) -> UserError:
     elif validator == "pattern":
         what = f"{path.name}: {where} = {value} is not an allowed name"
         desc = cast(str, rule.get("description", ""))
-        fix = desc or f"use a value matching {error.validator_value}"
+        fix = f"use {desc[0].lower()}{desc[1:]}" if desc else f"use a value matching {error.validator_value}"
     elif validator in ("enum", "const"):
         options = expected if validator == "enum" else [expected]
         what = f"{path.name}: {where} = {value} is not one of {', '.join(map(str, options))}"
