@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from pipelineops.engines.base import Engine, Row, run_statements
-from pipelineops.errors import WarehouseBusy
+from pipelineops.errors import PipelineOpsError, WarehouseBusy
 from pipelineops.plan.sql import journal as jsql
 
 log = logging.getLogger(__name__)
@@ -134,21 +136,57 @@ class Journal:
             )
 
     # -- manifests -------------------------------------------------------------------------------
-    def publish_manifest_sql(self, *, deploy_id: str, colour: str, digest: str, manifest: str) -> str:
-        return jsql.insert_manifest(
-            self._db,
-            self.schema,
-            environment=self.environment,
-            deploy_id=deploy_id,
-            colour=colour,
-            digest=digest,
-            published_at=self.clock(),
-            manifest=manifest,
-            dialect=self.engine.dialect,
+    def publish_manifest_sql(
+        self, *, deploy_id: str, colour: str, digest: str, manifest: str
+    ) -> tuple[str, ...]:
+        """The statements that store a manifest, compressed and split below Snowflake's statement size,
+        replacing what an earlier run of the same deploy stored. Run them in one transaction."""
+        chunks = manifest_parts(manifest)
+        now = self.clock()
+        delete = jsql.delete_manifest(self._db, self.schema, self.environment, deploy_id, self.engine.dialect)
+        inserts = tuple(
+            jsql.insert_manifest(
+                self._db,
+                self.schema,
+                environment=self.environment,
+                deploy_id=deploy_id,
+                colour=colour,
+                digest=digest,
+                published_at=now,
+                manifest=chunk,
+                dialect=self.engine.dialect,
+                part=i,
+                parts=len(chunks),
+            )
+            for i, chunk in enumerate(chunks, 1)
         )
+        return (delete, *inserts)
 
     def latest_manifest(self) -> Row | None:
+        """The latest published manifest of the environment, whole (``manifest`` is its JSON text)."""
         rows = self.engine.query(
             jsql.latest_manifest(self._db, self.schema, self.environment, self.engine.dialect)
         )
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        parts = int(str(rows[0].get("parts") or 1))
+        if len(rows) != parts:
+            raise PipelineOpsError(
+                f"the manifest of deploy {rows[0].get('deploy_id')} is incomplete ({len(rows)} of {parts} parts)",
+                fix="re-run the deploy (publish-manifest is re-done when a deploy resumes)",
+            )
+        return {**rows[0], "manifest": join_manifest_parts([str(r["manifest"]) for r in rows])}
+
+
+#: Characters of one stored part: base64 text well below Snowflake's 1 MB statement limit.
+PART_CHARS = 400_000
+
+
+def manifest_parts(text: str) -> list[str]:
+    """``text`` gzip-compressed, base64-encoded and split into parts of ``PART_CHARS``."""
+    encoded = base64.b64encode(gzip.compress(text.encode("utf-8"), mtime=0)).decode("ascii")
+    return [encoded[i : i + PART_CHARS] for i in range(0, len(encoded), PART_CHARS)] or [""]
+
+
+def join_manifest_parts(parts: list[str]) -> str:
+    return gzip.decompress(base64.b64decode("".join(parts))).decode("utf-8")

@@ -422,11 +422,10 @@ class Deployer:
         start = time.monotonic()
         text = facts.deferral_manifest(self.manifest, self.cfg.consumer_schemas)
         digest = manifest_digest(text)
-        self.rt.engine.execute(
-            self.rt.journal.publish_manifest_sql(
-                deploy_id=self.deploy_id, colour=self.idle, digest=digest, manifest=text
-            )
+        statements = self.rt.journal.publish_manifest_sql(
+            deploy_id=self.deploy_id, colour=self.idle, digest=digest, manifest=text
         )
+        run_statements(self.rt.engine, statements, transactional=True)  # DML only: atomic on Snowflake too
         self._step("publish-manifest", "succeeded", time.monotonic() - start, manifest_digest=digest)
         self._record(self._row("finish", "succeeded", manifest_digest=digest))
         self.outcome.title = f"Deployed {self.idle} to {self.rt.ctx.env_name}" + (

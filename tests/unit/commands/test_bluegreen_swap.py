@@ -58,8 +58,8 @@ class FakeJournal:
     def record(self, row: dict[str, object]) -> None:
         self.rows.append(dict(row))
 
-    def publish_manifest_sql(self, **_: Any) -> str:
-        return "INSERT manifest"
+    def publish_manifest_sql(self, **_: Any) -> tuple[str, ...]:
+        return ("INSERT manifest",)
 
 
 def _deployer(

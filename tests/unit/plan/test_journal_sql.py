@@ -265,9 +265,41 @@ def test_manifests_round_trip_and_latest_wins(con: duckdb.DuckDBPyConnection) ->
                 dialect="duckdb",
             )
         )
-    row = con.execute(journal.latest_manifest(DB, SCHEMA, ENV, "duckdb")).fetchone()
-    assert row == ("d1", "GREEN", "sha256:1", NOW + timedelta(hours=1), '{"nodes": {"a": "it\'s \\\\ here"}}')
+    rows = con.execute(journal.latest_manifest(DB, SCHEMA, ENV, "duckdb")).fetchall()
+    assert rows == [
+        ("d1", "GREEN", "sha256:1", NOW + timedelta(hours=1), 1, 1, '{"nodes": {"a": "it\'s \\\\ here"}}')
+    ]
     assert con.execute(journal.latest_manifest(DB, SCHEMA, "staging", "duckdb")).fetchone() is None
+    con.execute(journal.delete_manifest(DB, SCHEMA, ENV, "d1", "duckdb"))
+    assert con.execute(journal.latest_manifest(DB, SCHEMA, ENV, "duckdb")).fetchone()[0] == "d0"
+
+
+def test_latest_manifest_returns_every_part_of_the_newest_deploy_in_order(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    for deploy, hours in (("old", 0), ("new", 1)):
+        for part in (2, 1, 3):
+            con.execute(
+                journal.insert_manifest(
+                    DB,
+                    SCHEMA,
+                    environment=ENV,
+                    deploy_id=deploy,
+                    colour="BLUE",
+                    digest="d",
+                    published_at=NOW + timedelta(hours=hours),
+                    manifest=f"{deploy}-{part}",
+                    dialect="duckdb",
+                    part=part,
+                    parts=3,
+                )
+            )
+    rows = con.execute(journal.latest_manifest(DB, SCHEMA, ENV, "duckdb")).fetchall()
+    assert [(r[0], r[4], r[6]) for r in rows] == [
+        ("new", 1, "new-1"),
+        ("new", 2, "new-2"),
+        ("new", 3, "new-3"),
+    ]
 
 
 # --- every Snowflake statement passes the strict static check -----------------------------------------
@@ -296,13 +328,14 @@ def all_statements(dialect: Dialect) -> list[str]:
             dialect=dialect,
         ),
         journal.latest_manifest(db, SCHEMA, ENV, dialect),
+        journal.delete_manifest(db, SCHEMA, ENV, "d", dialect),
     ]
 
 
 def test_every_snowflake_journal_statement_passes_the_strict_check() -> None:
     check = snowflake_check()
     stmts = all_statements("snowflake")
-    assert len(stmts) == 13
+    assert len(stmts) == 14
     for stmt in stmts:
         check(stmt)
 

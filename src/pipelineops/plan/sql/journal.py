@@ -60,7 +60,7 @@ def migrations(database: str, schema: str, dialect: Dialect) -> tuple[str, ...]:
         f"(environment {text}, deploy_id {text}, holder {text}, run_url {text}, acquired_at {ts})",
         f"CREATE TABLE IF NOT EXISTS {table(database, schema, MANIFESTS, dialect)} "
         f"(environment {text}, deploy_id {text}, colour {text}, digest {text}, published_at {ts}, "
-        f"manifest {text})",
+        f"part INTEGER, parts INTEGER, manifest {text})",
     )
 
 
@@ -162,24 +162,40 @@ def insert_manifest(
     published_at: datetime,
     manifest: str,
     dialect: Dialect,
+    part: int = 1,
+    parts: int = 1,
 ) -> str:
+    """One part of a published manifest (``manifest`` is that part's text: see ``journal.manifest_parts``)."""
     values: Sequence[str] = (
         lit(environment, dialect),
         lit(deploy_id, dialect),
         lit(colour, dialect),
         lit(digest, dialect),
         ts_lit(published_at, dialect),
+        str(int(part)),
+        str(int(parts)),
         lit(manifest, dialect),
     )
     return (
         f"INSERT INTO {table(database, schema, MANIFESTS, dialect)} "
-        f"(environment, deploy_id, colour, digest, published_at, manifest) VALUES ({', '.join(values)})"
+        f"(environment, deploy_id, colour, digest, published_at, part, parts, manifest) VALUES ({', '.join(values)})"
+    )
+
+
+def delete_manifest(database: str, schema: str, environment: str, deploy_id: str, dialect: Dialect) -> str:
+    """The parts an earlier run of the same deploy stored (a resumed deploy publishes again)."""
+    return (
+        f"DELETE FROM {table(database, schema, MANIFESTS, dialect)} "
+        f"WHERE environment = {lit(environment, dialect)} AND deploy_id = {lit(deploy_id, dialect)}"
     )
 
 
 def latest_manifest(database: str, schema: str, environment: str, dialect: Dialect) -> str:
+    """Every part of the environment's most recently published manifest, in order."""
+    t = table(database, schema, MANIFESTS, dialect)
+    env = lit(environment, dialect)
     return (
-        f"SELECT deploy_id, colour, digest, published_at, manifest FROM "
-        f"{table(database, schema, MANIFESTS, dialect)} WHERE environment = {lit(environment, dialect)} "
-        "ORDER BY published_at DESC LIMIT 1"
+        f"SELECT deploy_id, colour, digest, published_at, part, parts, manifest FROM {t} "
+        f"WHERE environment = {env} AND deploy_id = (SELECT deploy_id FROM {t} WHERE environment = {env} "
+        "ORDER BY published_at DESC LIMIT 1) ORDER BY part"
     )
