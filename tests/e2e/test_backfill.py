@@ -7,14 +7,11 @@ without re-running that batch — and publish a colour whose January is back.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from tests.e2e.workspace import REPO, cli, engine, make_workspace, view_colours
+from tests.e2e.workspace import REPO, cli, engine, killed_run, make_workspace, view_colours
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("backfill")]
 RANGE = ("--model", "fct_daily_revenue", "--start", "2025-01-01", "--end", "2025-03-01")
@@ -87,28 +84,7 @@ def test_dry_run_prints_every_batch_command_and_changes_nothing(deployed: Path) 
 
 
 def _killed_backfill(root: Path, deploy_id: str, boundary: str) -> int:
-    env = {**os.environ, "PIPELINEOPS_CHAOS_KILL_AFTER": boundary, "USER": "chaos"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelineops.cli",
-            "backfill",
-            "--env",
-            "prod",
-            *RANGE,
-            "--deploy-id",
-            deploy_id,
-            "--config",
-            str(root / "pipelineops.yml"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        start_new_session=True,
-    )
-    return proc.returncode
+    return killed_run(root, "backfill", "--env", "prod", *RANGE, "--deploy-id", deploy_id, boundary=boundary)
 
 
 def test_killed_backfill_resumes_without_rerunning_finished_batches(deployed: Path) -> None:

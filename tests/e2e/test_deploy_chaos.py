@@ -6,14 +6,11 @@ no step of the killed deploy is left open, the lock is free, and the deploy fini
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from tests.e2e.workspace import REPO, cli, engine, make_workspace, view_colours
+from tests.e2e.workspace import REPO, cli, engine, killed_run, make_workspace, view_colours
 
 from pipelineops.plan import history
 
@@ -34,27 +31,9 @@ BOUNDARIES = (
 
 
 def _killed_deploy(root: Path, deploy_id: str, boundary: str) -> int:
-    env = {**os.environ, "PIPELINEOPS_CHAOS_KILL_AFTER": boundary, "USER": "chaos"}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelineops.cli",
-            "bluegreen-swap",
-            "--env",
-            "prod",
-            "--deploy-id",
-            deploy_id,
-            "--config",
-            str(root / "pipelineops.yml"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        start_new_session=True,
+    return killed_run(
+        root, "bluegreen-swap", "--env", "prod", "--deploy-id", deploy_id, boundary=boundary, timeout=300
     )
-    return proc.returncode
 
 
 def _assert_converged(root: Path, deploy_id: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from pipelineops.cli import main
@@ -53,6 +55,21 @@ def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int,
     environ = {"PATH": "/usr/bin:/bin", "HOME": str(root), "USER": "tester", **(env or {})}
     code = main([*args, "--config", str(root / "pipelineops.yml")], environ=environ, stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
+
+
+def killed_run(root: Path, *args: str, boundary: str, timeout: float = 600) -> int:
+    """Run ``pipelineops <args>`` in a child process that SIGKILLs itself right after the journal row
+    ``boundary`` (``PIPELINEOPS_CHAOS_KILL_AFTER``); returns its exit code (-9 when killed)."""
+    env = {**os.environ, "PIPELINEOPS_CHAOS_KILL_AFTER": boundary, "USER": "chaos"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipelineops.cli", *args, "--config", str(root / "pipelineops.yml")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        start_new_session=True,
+    )
+    return proc.returncode
 
 
 def engine(root: Path) -> LocalEngine:

@@ -27,7 +27,7 @@ from pipelineops.dbt.artifacts import manifest_digest
 from pipelineops.dbt.runner import DbtInvocation
 from pipelineops.engines.base import run_statements
 from pipelineops.errors import CheckFailed
-from pipelineops.plan import gates, history
+from pipelineops.plan import gates, history, sql
 from pipelineops.plan.bluegreen_swap import (
     VERIFY_GRANTS,
     DeployInputs,
@@ -38,6 +38,7 @@ from pipelineops.plan.bluegreen_swap import (
     dbt_vars,
     missing_usage,
 )
+from pipelineops.plan.sql import Relation
 from pipelineops.plan.steps import Plan, Step, render_plan
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
@@ -161,16 +162,9 @@ class Deployer:
         journal = self.rt.journal
         journal.migrate()
         if force_unlock:
-            holder = journal.holder()
-            if holder is not None and holder.deploy_id != self.deploy_id:
-                journal.release(None)
-                journal.record(
-                    self._row(
-                        "force-unlock",
-                        "succeeded",
-                        detail=f"released lock of {holder.deploy_id} ({holder.holder})",
-                    )
-                )
+            journal.force_unlock(
+                by=self.deploy_id, actor=self.rt.ctx.actor, run_url=self.rt.ctx.run_url, kind="deploy"
+            )
         journal.acquire(self.deploy_id, holder=self.rt.ctx.actor, run_url=self.rt.ctx.run_url)
         rows = journal.history()
         for step in history.unfinished_steps(rows, self.deploy_id):
@@ -411,7 +405,9 @@ class Deployer:
         problems = []
         for p in published:
             try:
-                self.rt.engine.query(f"SELECT COUNT(*) AS n FROM {_view(self.rt, p)}")
+                self.rt.engine.query(
+                    sql.row_count(Relation(self.rt.engine.database, p.schema, p.name), self.rt.engine.dialect)
+                )
             except Exception as exc:  # any failure to read a published view is a smoke failure
                 problems.append(f"{p.schema}.{p.name}: {exc}")
         if problems:
@@ -451,12 +447,6 @@ class Deployer:
             for outcome in facts.test_outcomes(result.run_results()):
                 latest[outcome.unique_id] = outcome
         return list(latest.values())
-
-
-def _view(rt: Runtime, p: Published) -> str:
-    from pipelineops.plan.sql import Relation
-
-    return Relation(rt.engine.database, p.schema, p.name).sql(rt.engine.dialect)
 
 
 def run(

@@ -186,9 +186,7 @@ def _republish(
     try:
         cutover_ms = _cutover(rt, plan, base)
         for p in published:
-            rt.engine.query(
-                f"SELECT COUNT(*) AS n FROM {Relation(rt.engine.database, p.schema, p.name).sql(rt.engine.dialect)}"
-            )
+            rt.engine.query(sql.row_count(Relation(rt.engine.database, p.schema, p.name), rt.engine.dialect))
         journal.record(
             {
                 **base,

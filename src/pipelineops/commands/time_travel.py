@@ -201,7 +201,7 @@ def restore(
                 "ducklake_snapshots('lake'))",
                 runbook=RUNBOOK,
             ) from exc
-    now_rows = int(str(first_value(engine.query(f"SELECT COUNT(*) AS n FROM {table.sql(engine.dialect)}"))))
+    now_rows = int(str(first_value(engine.query(sql.row_count(table, engine.dialect)))))
     if rt.ctx.dry_run:
         return dry_run_report(
             plan,

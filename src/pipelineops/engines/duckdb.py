@@ -19,6 +19,7 @@ from pipelineops.engines.base import Row
 from pipelineops.engines.ducklake_extension import prepare_extension_dir
 from pipelineops.errors import PipelineOpsError, UserError, WarehouseBusy
 from pipelineops.plan.sql import Dialect, lit
+from pipelineops.plan.sql.timetravel import latest_snapshot
 
 log = logging.getLogger(__name__)
 CATALOG_FILE = "catalog.ducklake"
@@ -118,9 +119,7 @@ class LocalEngine:
 
     def snapshot_version(self) -> int:
         """The current DuckLake snapshot id (the version a time-travel restore can go back to)."""
-        rows = self.query(
-            f"SELECT max(snapshot_id) AS v FROM ducklake_snapshots({lit(self.database, 'duckdb')})"
-        )
+        rows = self.query(latest_snapshot(self.database))
         return int(str(rows[0]["v"]))
 
 

@@ -9,6 +9,7 @@ import pytest
 from tests.sqlcheck.golden import GoldenCase, assert_golden, dump_golden, load_golden
 from tests.sqlcheck.snowflake_check import check_snowflake_sql
 
+from pipelineops.errors import UserError
 from pipelineops.plan.bluegreen_swap import Published
 from pipelineops.plan.rollback import (
     RepublishInputs,
@@ -192,3 +193,9 @@ def test_snowflake_recoverability(kwargs: dict, route: str, reason: str) -> None
     assert verdict.route == route
     assert verdict.possible == (route != "impossible")
     assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
+def test_latest_snapshot_reads_the_ducklake_snapshot_table_of_a_checked_database() -> None:
+    assert tt.latest_snapshot("lake") == "SELECT max(snapshot_id) AS v FROM ducklake_snapshots('lake')"
+    with pytest.raises(UserError):
+        tt.latest_snapshot("lake'); DROP TABLE x; --")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from pipelineops.plan.identifiers import check_identifier
 from pipelineops.plan.sql.common import Dialect, Relation, ident, lit, ts_lit
 
 PointKind = Literal["version", "timestamp", "offset", "statement"]
@@ -41,6 +42,11 @@ class PointInTime:
             return f"AT (OFFSET => {int(self.offset_s or 0)})"
         assert self.statement is not None
         return f"BEFORE (STATEMENT => {lit(self.statement, dialect)})"
+
+
+def latest_snapshot(database: str) -> str:
+    """The current DuckLake snapshot id (column ``v``): the version a local restore can go back to."""
+    return f"SELECT max(snapshot_id) AS v FROM ducklake_snapshots({lit(check_identifier(database, field='database'), 'duckdb')})"
 
 
 def sibling(table: Relation, suffix: str) -> Relation:
