@@ -59,6 +59,11 @@ def _bluegreen(p: argparse.ArgumentParser) -> None:
         help="release a deploy lock left by a dead deploy (recorded in DEPLOY_STATE), then deploy",
     )
     p.add_argument("--vars", default="", help="extra dbt --vars (YAML/JSON mapping)")
+    p.add_argument(
+        "--allow-rolled-back",
+        action="store_true",
+        help="deploy a git sha whose earlier deploy was rolled back (refused by default: ship a fix instead)",
+    )
 
 
 def _backfill(p: argparse.ArgumentParser) -> None:
@@ -74,7 +79,17 @@ def _backfill(p: argparse.ArgumentParser) -> None:
 
 
 def _rollback(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--to", dest="to_deploy", help="deploy id to go back to (default: the previous deploy)")
+    p.add_argument(
+        "--to",
+        dest="to_deploy",
+        help="deploy id to go back to (default: the previous good build; builds a rollback removed are "
+        "never re-published)",
+    )
+    p.add_argument(
+        "--rollback-id",
+        help="id of this rollback, restore or purge (default: gh-<run id> in GitHub Actions, else the time); "
+        "a re-run with the same id finishes that operation or reports it done",
+    )
     p.add_argument(
         "--mode",
         choices=("republish", "time-travel", "purge-aside"),

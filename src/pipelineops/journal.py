@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pipelineops.engines.base import Engine, Row, run_statements
 from pipelineops.errors import PipelineOpsError, WarehouseBusy
+from pipelineops.plan import history
 from pipelineops.plan.sql import journal as jsql
 
 log = logging.getLogger(__name__)
@@ -163,10 +164,28 @@ class Journal:
         return (delete, *inserts)
 
     def latest_manifest(self) -> Row | None:
-        """The latest published manifest of the environment, whole (``manifest`` is its JSON text)."""
+        """The manifest of the build production serves (the last good deploy: a rolled-back deploy's
+        manifest is never the one Slim CI defers to), whole (``manifest`` is its JSON text)."""
+        serving = history.lineage(self.history()).serving
+        if serving is not None:
+            found = self.manifest_of(serving.deploy_id)
+            if found is not None:
+                return found
         rows = self.engine.query(
             jsql.latest_manifest(self._db, self.schema, self.environment, self.engine.dialect)
         )
+        return self._whole(rows)
+
+    def manifest_of(self, deploy_id: str) -> Row | None:
+        """The manifest deploy ``deploy_id`` published, whole; None when it stored none."""
+        return self._whole(
+            self.engine.query(
+                jsql.manifest_of(self._db, self.schema, self.environment, deploy_id, self.engine.dialect)
+            )
+        )
+
+    @staticmethod
+    def _whole(rows: list[Row]) -> Row | None:
         if not rows:
             return None
         parts = int(str(rows[0].get("parts") or 1))

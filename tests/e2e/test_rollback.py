@@ -70,8 +70,9 @@ def test_rollback_serves_the_previous_deploys_data_and_is_journalled(
             "SELECT step, status, actor, reason, colour_from, colour_to, elapsed_ms FROM "
             'lake."PIPELINEOPS"."DEPLOY_STATE" WHERE kind = \'rollback\''
         )
-        cut = [r for r in rows if r["step"] == "cutover"]
+        cut = [r for r in rows if r["step"] == "cutover" and r["status"] == "succeeded"]
         assert len(cut) == 1
+        assert [r["status"] for r in rows if r["step"] == "cutover"] == ["started", "succeeded"]
         assert (cut[0]["actor"], cut[0]["reason"], cut[0]["colour_from"], cut[0]["colour_to"]) == (
             "oncall",
             "vip threshold wrong",
@@ -92,7 +93,11 @@ def test_rollback_to_a_rebuilt_colour_is_refused_with_the_time_travel_route(
     assert cli(root, "bluegreen-swap", "--env", "prod", "--deploy-id", "c")[0] == 0  # rebuilds GREEN (b's)
     code, out, err = cli(root, "rollback", "--env", "prod", "--to", "b", "--reason", "r")
     assert code == 1, out + err
-    assert "rebuilt since by deploy c" in err
+    assert "deploy b was rolled back by rollback-" in err  # the first test's rollback removed it
+    assert cli(root, "bluegreen-swap", "--env", "prod", "--deploy-id", "d")[0] == 0  # rebuilds BLUE (a's)
+    code, out, err = cli(root, "rollback", "--env", "prod", "--to", "a", "--reason", "r")
+    assert code == 1, out + err
+    assert "rebuilt since by deploy d" in err
     assert "--mode time-travel" in err
 
 

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, cast
 
-from pipelineops.commands.bluegreen_swap import Deployer, run_deploy
+from pipelineops.commands.bluegreen_swap import run_deploy
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
+from pipelineops.execute.deploy import Deployer
 from pipelineops.plan import backfill
 from pipelineops.plan.bluegreen_swap import dbt_vars
 from pipelineops.plan.steps import Plan, Step
@@ -64,8 +65,15 @@ class Backfiller(Deployer):
         start: date,
         end: date,
         size: backfill.BatchSize | None,
+        allow_rolled_back: bool = False,
     ) -> None:
-        super().__init__(rt, deploy_id=deploy_id, git_sha=git_sha, extra_vars=extra_vars)
+        super().__init__(
+            rt,
+            deploy_id=deploy_id,
+            git_sha=git_sha,
+            extra_vars=extra_vars,
+            allow_rolled_back=allow_rolled_back,
+        )
         self.model_name = model
         self.start, self.end = start, end
         self.size: backfill.BatchSize = size or "1d"
@@ -74,8 +82,8 @@ class Backfiller(Deployer):
         self.batch_of: dict[Step, backfill.Batch] = {}
         self.done: frozenset[tuple[str, str]] = frozenset()
 
-    def plan(self) -> Plan:
-        plan = super().plan()
+    def _plan(self) -> Plan:
+        plan = super()._plan()
         model = backfill.check_model(self.model_name, model_facts(self.manifest))
         if not self.size_given:
             self.size = backfill.default_batch_size(model)
@@ -134,7 +142,7 @@ class Backfiller(Deployer):
             f"batch {batch.index}/{batch.total} {batch.label} … {verdict} in {time.monotonic() - start:.1f} s"
         )
         if not ok:
-            self.outcome.title = (
+            self.title = (
                 f"Backfill stopped: batch {batch.index}/{batch.total} ({batch.label}) failed; nothing "
                 f"published, {self.live or 'nothing'} stays live. Re-run with --deploy-id {self.deploy_id} "
                 "to resume from this batch"
@@ -157,6 +165,7 @@ def run(
     git_sha: str | None = None,
     force_unlock: bool = False,
     vars: str = "",
+    allow_rolled_back: bool = False,
 ) -> StageReport:
     # Bad input fails here, before any warehouse session is opened (the model is checked against the
     # manifest once dbt has parsed the project, before anything is written).
@@ -167,12 +176,20 @@ def run(
     else:
         backfill.batches(first, last, size)
 
-    def make(rt: Runtime, *, deploy_id: str, git_sha: str, extra_vars: Mapping[str, object]) -> Deployer:
+    def make(
+        rt: Runtime,
+        *,
+        deploy_id: str,
+        git_sha: str,
+        extra_vars: Mapping[str, object],
+        allow_rolled_back: bool = False,
+    ) -> Deployer:
         return Backfiller(
             rt,
             deploy_id=deploy_id,
             git_sha=git_sha,
             extra_vars=extra_vars,
+            allow_rolled_back=allow_rolled_back,
             model=model,
             start=first,
             end=last,
@@ -191,4 +208,5 @@ def run(
         git_sha=git_sha,
         force_unlock=force_unlock,
         vars=vars,
+        allow_rolled_back=allow_rolled_back,
     )

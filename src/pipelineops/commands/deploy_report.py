@@ -3,35 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import yaml
 
 from pipelineops.errors import UserError
+from pipelineops.execute.deploy import DeployResult
+from pipelineops.execute.operation import default_op_id
 from pipelineops.plan import gates
 from pipelineops.report.model import Conclusion, Section, StageReport
-
-if TYPE_CHECKING:
-    from pipelineops.commands.bluegreen_swap import Deployer
-
-
-@dataclass
-class Outcome:
-    steps: list[tuple[str, str, float]] = field(default_factory=list)
-    gate_results: list[gates.GateResult] = field(default_factory=list)
-    cutover_ms: int | None = None
-    conclusion: str = "success"
-    title: str = ""
 
 
 def default_deploy_id(environ: Mapping[str, str], now: str, sha: str) -> str:
     """``gh-<run id>`` in GitHub Actions — a re-run attempt of the same workflow run resumes its own deploy
     (and its lock) — else the time and the short git sha."""
-    run = environ.get("GITHUB_RUN_ID")
-    if run:
-        return f"gh-{run}"
-    return f"{now}-{sha[:7]}"
+    return default_op_id(environ, "", now, sha[:7])
 
 
 def parse_vars(text: str) -> dict[str, object]:
@@ -53,49 +38,50 @@ def parse_vars(text: str) -> dict[str, object]:
     return data
 
 
-def deploy_report(d: Deployer, o: Outcome, env_name: str, duration: float) -> StageReport:
+def deploy_report(r: DeployResult, duration: float) -> StageReport:
     gate_rows = tuple(
-        (r.gate, r.subject, r.verdict, r.detail)
-        for r in o.gate_results
-        if r.verdict != "pass" or len(o.gate_results) < 40
+        (g.gate, g.subject, g.verdict, g.detail)
+        for g in r.gate_results
+        if g.verdict != "pass" or len(r.gate_results) < 40
     )
-    fails = gates.failed(o.gate_results)
-    conclusion: Conclusion = "failure" if o.conclusion == "failure" else "success"
+    fails = gates.failed(r.gate_results)
+    conclusion: Conclusion = r.conclusion
     facts_rows = [
-        ("environment", env_name),
-        ("deploy id", d.deploy_id),
-        ("git sha", d.git_sha[:12]),
-        ("colour", f"{d.live or '-'} → {d.idle}"),
+        ("environment", r.environment),
+        ("deploy id", r.deploy_id),
+        ("git sha", r.git_sha[:12]),
+        ("colour", f"{r.live or '-'} → {r.idle}"),
     ]
-    if o.cutover_ms is not None:
-        facts_rows.append(("cutover", f"{o.cutover_ms} ms"))
+    if r.cutover_ms is not None:
+        facts_rows.append(("cutover", f"{r.cutover_ms} ms"))
     sections = [
-        Section("Steps", ("step", "status", "seconds"), tuple((n, s, f"{e:.2f}") for n, s, e in o.steps))
+        Section("Steps", ("step", "status", "seconds"), tuple((n, s, f"{e:.2f}") for n, s, e in r.steps))
     ]
     if gate_rows:
         sections.append(Section("Gates", ("gate", "subject", "verdict", "detail"), gate_rows))
     if fails:
-        raise_text = "\n".join(f"{r.gate} {r.subject}: {r.detail}" for r in fails[:20])
+        raise_text = "\n".join(f"{g.gate} {g.subject}: {g.detail}" for g in fails[:20])
         sections.append(Section("Why nothing was published", text=raise_text))
+    published = conclusion == "success"
     return StageReport(
-        stage=d.stage,
+        stage=r.stage,
         conclusion=conclusion,
-        title=o.title or "Deploy finished",
+        title=r.title,
         facts=tuple(facts_rows),
         sections=tuple(sections),
         outputs=(
-            ("deploy-id", d.deploy_id),
-            ("colour", d.idle if conclusion == "success" else (d.live or "")),
-            ("previous-colour", d.live or ""),
-            ("cutover-ms", str(o.cutover_ms or "")),
+            ("deploy-id", r.deploy_id),
+            ("colour", r.idle if published else (r.live or "")),
+            ("previous-colour", r.live or ""),
+            ("cutover-ms", str(r.cutover_ms or "")),
         ),
         duration_s=duration,
         data={
-            "deploy_id": d.deploy_id,
-            "live_before": d.live,
-            "idle": d.idle,
-            "cutover_ms": o.cutover_ms,
-            "gates": [r.__dict__ for r in o.gate_results],
-            "steps": o.steps,
+            "deploy_id": r.deploy_id,
+            "live_before": r.live,
+            "idle": r.idle,
+            "cutover_ms": r.cutover_ms,
+            "gates": [g.__dict__ for g in r.gate_results],
+            "steps": r.steps,
         },
     )

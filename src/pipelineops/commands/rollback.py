@@ -1,8 +1,9 @@
-"""``pipelineops rollback``: re-publish an earlier colour, or restore one table with time travel.
+"""``pipelineops rollback``: re-publish an earlier good build, or restore one table with time travel.
 
-Both take the deploy lock, are journalled in DEPLOY_STATE with actor and reason, and print the exact
-statements with ``--dry-run``. Neither destroys data: a re-publish only re-points views; a restore keeps
-the replaced rows aside.
+Every mode is one journalled operation with an id (``--rollback-id``; ``gh-<run id>`` in GitHub Actions),
+run by the executor under the deploy lock; a re-run with the same id finishes that operation or reports it
+done. Neither mode destroys data: a re-publish only re-points views; a restore keeps the replaced rows
+aside. ``--dry-run`` prints the exact statements.
 """
 
 from __future__ import annotations
@@ -14,17 +15,15 @@ from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands import time_travel
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
-from pipelineops.engines.base import run_statements
-from pipelineops.errors import CheckFailed, UserError
-from pipelineops.plan import history, sql
-from pipelineops.plan.bluegreen_swap import VERIFY_GRANTS, Published, colour_schema, missing_usage
-from pipelineops.plan.rollback import RepublishInputs, republish_plan
-from pipelineops.plan.sql import Relation
-from pipelineops.plan.steps import Plan, Step
+from pipelineops.errors import UserError
+from pipelineops.execute.operation import check_op_id, default_op_id
+from pipelineops.execute.republish import Rollback, RollbackResult
+from pipelineops.execute.target import check_deploy_target
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
 RUNBOOK = "rollback.md"
+PREFIX = {"republish": "rollback-", "time-travel": "restore-", "purge-aside": "purge-"}
 
 
 def run(
@@ -43,6 +42,7 @@ def run(
     before_statement: str | None = None,
     to_version: int | None = None,
     force_unlock: bool = False,
+    rollback_id: str | None = None,
 ) -> StageReport:
     if env_name in config.require_reason_in and not reason.strip() and not dry_run:
         raise UserError(
@@ -50,6 +50,9 @@ def run(
             fix='say why, e.g. --reason "orders mart double-counts refunds since deploy gh-123-1"',
             runbook=RUNBOOK,
         )
+    check_deploy_target(config, env_name)
+    if rollback_id:
+        check_op_id(rollback_id, option="--rollback-id")
     started = time.monotonic()
     rt = Runtime.open(
         config=config,
@@ -67,279 +70,112 @@ def run(
                 fix="deploy first (pipelineops bluegreen-swap)",
                 runbook=RUNBOOK,
             )
-        if force_unlock and not dry_run:
-            released = rt.journal.force_unlock(
-                by=f"rollback-{rt.ctx.clock().strftime('%Y%m%dT%H%M%S')}",
-                actor=rt.ctx.actor,
-                run_url=rt.ctx.run_url,
-                kind="rollback",
-            )
-            if released is not None:
-                reporter.warning(f"released the deploy lock held by {released.deploy_id} ({released.holder})")
+        op_id = rollback_id or default_op_id(environ, PREFIX[mode], rt.ctx.clock().strftime("%Y%m%dT%H%M%S"))
+        if not dry_run:
+            reporter.info(f"{mode} id: {op_id} (a re-run with --rollback-id {op_id} finishes this operation)")
         if mode == "purge-aside":
-            return time_travel.purge_aside(rt, confirm=to_deploy, reason=reason, started=started)
-        rows = rt.journal.history()
+            return time_travel.purge_aside(
+                rt,
+                purge_id=op_id,
+                confirm=to_deploy,
+                reason=reason,
+                force_unlock=force_unlock,
+                started=started,
+            )
         if mode == "time-travel":
             point = time_travel.point_in_time(
                 rt,
-                rows,
+                rt.journal.history(),
                 at=at,
                 offset=offset,
                 before_statement=before_statement,
                 to_version=to_version,
                 to_deploy=to_deploy,
             )
-            return time_travel.restore(rt, rows, model=model, point=point, reason=reason, started=started)
-        return _republish(rt, rows, to_deploy=to_deploy, reason=reason, started=started)
+            return time_travel.restore(
+                rt,
+                restore_id=op_id,
+                model=model,
+                point=point,
+                reason=reason,
+                force_unlock=force_unlock,
+                started=started,
+            )
+        return _republish(
+            rt, op_id, to_deploy=to_deploy, reason=reason, force_unlock=force_unlock, started=started
+        )
     finally:
         rt.close()
 
 
-# -- republish ---------------------------------------------------------------------------------------
-
-
 def _republish(
-    rt: Runtime, rows: list[Mapping[str, object]], *, to_deploy: str | None, reason: str, started: float
+    rt: Runtime, op_id: str, *, to_deploy: str | None, reason: str, force_unlock: bool, started: float
 ) -> StageReport:
-    cfg, env_name = rt.ctx.config, rt.ctx.env_name
-    current = history.live(rows)
-    if current is None:
-        raise UserError(f"nothing is live in {env_name} yet", fix="deploy first", runbook=RUNBOOK)
-    target = history.deploy_publication(rows, to_deploy) if to_deploy else history.previous_deploy(rows)
-    if target is None:
-        known = ", ".join(p.deploy_id for p in history.publications(rows) if p.kind == "deploy")
-        raise UserError(
-            f"no deploy {to_deploy!r} to roll back to in {env_name}"
-            if to_deploy
-            else f"no earlier deploy of the other colour in {env_name}",
-            fix=f"pass --to with one of: {known or 'none recorded'}",
-            runbook=RUNBOOK,
-        )
-    rebuilt = history.rebuilt_since(rows, target)
-    if rebuilt is not None:
-        raise CheckFailed(
-            f"cannot re-publish deploy {target.deploy_id}: its colour {target.colour} was rebuilt since by deploy {rebuilt}",
-            why="re-publishing would serve that later build, not the data of the deploy you asked for",
-            fix="restore the affected tables with time travel instead, e.g.\n"
-            f"  pipelineops rollback --env {env_name} --mode time-travel --model <model> --to {target.deploy_id} "
-            '--reason "..."',
-            runbook=RUNBOOK,
-        )
-    if target.colour == current.colour:
-        return StageReport(
-            stage="rollback",
-            conclusion="neutral",
-            title=f"{target.colour} (deploy {target.deploy_id}) is already live in {env_name}: nothing to do",
-            facts=(("environment", env_name), ("live", f"{current.colour} ({current.deploy_id})")),
-        )
-    present = facts.schemas(rt.engine)
-    published: list[Published] = []
-    for schema in cfg.consumer_schemas:
-        cs = colour_schema(schema, target.colour)
-        if cs not in present:
-            raise CheckFailed(
-                f"cannot re-publish {target.colour}: schema {cs} is gone",
-                fix=f"restore with time travel (pipelineops rollback --mode time-travel --model <model> --to {target.deploy_id})",
-                runbook=RUNBOOK,
-            )
-        published += [
-            Published(schema, n) for n in facts.existing_relations(rt.engine, cs) if not _kept_aside(n)
-        ]
-    existing = {
-        s: facts.existing_relations(rt.engine, s, "VIEW") if s in present else ()
-        for s in cfg.consumer_schemas
-    }
-    plan = republish_plan(
-        RepublishInputs(
-            environment=env_name,
-            dialect=rt.engine.dialect,
-            database=rt.engine.database,
-            consumer_schemas=cfg.consumer_schemas,
-            current=current.colour,
-            target=target.colour,
-            target_deploy=target.deploy_id,
-            published=tuple(published),
-            existing_views=existing,
-            reader_roles=cfg.reader_roles,
-        )
-    )
+    env_name = rt.ctx.env_name
+    job = Rollback(rt, rollback_id=op_id, to_deploy=to_deploy, reason=reason)
     if rt.ctx.dry_run:
+        rows = rt.journal.history()
+        plan = job.plan(rows)
+        target = job.target
+        assert target is not None
+        if plan is None:
+            return _already_live(env_name, target.colour, target.deploy_id)
         return time_travel.dry_run_report(
             plan,
             f"Dry run: would re-publish {target.colour} (deploy {target.deploy_id}) in {env_name}",
             started,
         )
-    rollback_id = f"rollback-{rt.ctx.clock().strftime('%Y%m%dT%H%M%S')}"
-    base = {
-        "deploy_id": rollback_id,
-        "kind": "rollback",
-        "git_sha": target.git_sha,
-        "actor": rt.ctx.actor,
-        "run_url": rt.ctx.run_url,
-        "colour_from": current.colour,
-        "colour_to": target.colour,
-        "reason": reason,
-        "detail": f"back to deploy {target.deploy_id}",
-    }
-    journal = rt.journal
-    journal.acquire(rollback_id, holder=rt.ctx.actor, run_url=rt.ctx.run_url)
-    try:
-        cutover_ms = _cutover(rt, plan, base)
-        for p in published:
-            rt.engine.query(sql.row_count(Relation(rt.engine.database, p.schema, p.name), rt.engine.dialect))
-        journal.record(
-            {
-                **base,
-                "step": "finish",
-                "status": "succeeded",
-                "started_at": rt.ctx.clock(),
-                "finished_at": rt.ctx.clock(),
-            }
-        )
-    except BaseException as exc:
-        journal.record(
-            {
-                **base,
-                "step": "finish",
-                "status": "failed",
-                "error": str(exc)[:2000],
-                "started_at": rt.ctx.clock(),
-            }
-        )
-        raise
-    finally:
-        journal.release(rollback_id)
+    result = job.execute(force_unlock=force_unlock)
+    return _report(rt, result, reason, time.monotonic() - started)
+
+
+def _already_live(env_name: str, colour: str, deploy_id: str) -> StageReport:
     return StageReport(
         stage="rollback",
-        conclusion="success",
-        title=f"Rolled back {env_name} to {target.colour} (deploy {target.deploy_id}) in {cutover_ms} ms",
+        conclusion="neutral",
+        title=f"{colour} (deploy {deploy_id}) is already live in {env_name}: nothing to do",
+        facts=(("environment", env_name), ("live", f"{colour} ({deploy_id})")),
+    )
+
+
+def _report(rt: Runtime, r: RollbackResult, reason: str, duration: float) -> StageReport:
+    before = f"{r.before.colour} (deploy {r.before.serves or r.before.deploy_id})" if r.before else "-"
+    after = f"{r.target.colour} (deploy {r.target.deploy_id})" if r.target else "-"
+    return StageReport(
+        stage="rollback",
+        conclusion=r.conclusion,
+        title=r.title,
         facts=(
-            ("environment", env_name),
-            ("before", f"{current.colour} (deploy {current.deploy_id})"),
-            ("after", f"{target.colour} (deploy {target.deploy_id})"),
+            ("environment", r.environment),
+            ("rollback id", r.rollback_id),
+            ("before", before),
+            ("after", after),
             ("actor", rt.ctx.actor),
             ("reason", reason or "-"),
-            ("cutover", f"{cutover_ms} ms"),
+            ("cutover", f"{r.cutover_ms} ms" if r.cutover_ms is not None else "-"),
         ),
         sections=(_journal_section(rt),),
         outputs=(
-            ("colour", target.colour),
-            ("rolled-back-to", target.deploy_id),
-            ("cutover-ms", str(cutover_ms)),
+            ("colour", r.target.colour if r.target else ""),
+            ("rolled-back-to", r.target.deploy_id if r.target else ""),
+            ("cutover-ms", str(r.cutover_ms if r.cutover_ms is not None else "")),
+            ("rollback-id", r.rollback_id),
         ),
-        duration_s=time.monotonic() - started,
+        duration_s=duration,
         data={
-            "before": current.__dict__,
-            "after": target.__dict__,
-            "cutover_ms": cutover_ms,
-            "rollback_id": rollback_id,
+            "before": r.before.__dict__ if r.before else None,
+            "after": r.target.__dict__ if r.target else None,
+            "cutover_ms": r.cutover_ms,
+            "rollback_id": r.rollback_id,
         },
     )
 
 
-def _cutover(rt: Runtime, plan: Plan, base: Mapping[str, object]) -> int:
-    engine = rt.engine
-    t0 = time.monotonic()
-    for step in plan.steps:
-        if step.name == VERIFY_GRANTS:
-            if step.sql:
-                _verify_grants(rt, step, base)
-            else:
-                now = rt.ctx.clock()
-                rt.journal.record(
-                    {
-                        **base,
-                        "step": VERIFY_GRANTS,
-                        "status": "skipped",
-                        "detail": step.why,
-                        "started_at": now,
-                        "finished_at": now,
-                    }
-                )
-            continue
-        if step.action != "sql":
-            continue
-        if step.transactional:
-            with engine.transaction():
-                for stmt in step.sql:
-                    engine.execute(stmt)
-                elapsed = int((time.monotonic() - t0) * 1000)
-                engine.execute(
-                    rt.journal.row_sql(
-                        {
-                            **base,
-                            "step": step.name,
-                            "status": "succeeded",
-                            "started_at": rt.ctx.clock(),
-                            "finished_at": rt.ctx.clock(),
-                            "elapsed_ms": elapsed,
-                        }
-                    )
-                )
-        else:
-            run_statements(engine, step.sql, transactional=False)
-            rt.journal.record(
-                {
-                    **base,
-                    "step": step.name,
-                    "status": "succeeded",
-                    "started_at": rt.ctx.clock(),
-                    "finished_at": rt.ctx.clock(),
-                }
-            )
-    return int((time.monotonic() - t0) * 1000)
-
-
-def _verify_grants(rt: Runtime, step: Step, base: Mapping[str, object]) -> None:
-    """After a re-publish on Snowflake, every reader role must hold USAGE on every consumer schema."""
-    cfg = rt.ctx.config
-    gaps: list[tuple[str, str]] = []
-    for stmt, schema in zip(step.sql, cfg.consumer_schemas, strict=True):
-        gaps += [(role, schema) for role in missing_usage(rt.engine.query(stmt), cfg.reader_roles)]
-    now = rt.ctx.clock()
-    row = {**base, "step": VERIFY_GRANTS, "started_at": now, "finished_at": now}
-    if not gaps:
-        rt.journal.record({**row, "status": "succeeded"})
-        return
-    why = "; ".join(f"{role} has no USAGE on {schema}" for role, schema in gaps)
-    rt.journal.record({**row, "status": "failed", "error": why})
-    grants = "\n".join(
-        f"  {sql.grant_schema_usage(rt.engine.database, schema, role, rt.engine.dialect)};"
-        for role, schema in gaps
-    )
-    raise CheckFailed(
-        "the rollback is published, but reader roles cannot read it",
-        why=why,
-        fix=f"grant the missing access now (then check with SHOW GRANTS ON SCHEMA):\n{grants}",
-        runbook="snowflake-grants.md",
-    )
-
-
-def _kept_aside(name: str) -> bool:
-    """Tables a time-travel restore set aside live next to the models; they are never published."""
-    upper = name.upper()
-    return any(f"__{tag}_" in upper for tag in ("REPLACED", "RESTORED", "CURRENT"))
-
-
 def _journal_section(rt: Runtime) -> Section:
     rows = rt.journal.history()[-12:]
+    keys = ("deploy_id", "kind", "step", "status", "colour_from", "colour_to", "actor", "reason")
     return Section(
         "DEPLOY_STATE (latest rows)",
         ("deploy id", "kind", "step", "status", "from", "to", "actor", "reason"),
-        tuple(
-            tuple(
-                str(r.get(k) or "")
-                for k in (
-                    "deploy_id",
-                    "kind",
-                    "step",
-                    "status",
-                    "colour_from",
-                    "colour_to",
-                    "actor",
-                    "reason",
-                )
-            )
-            for r in rows
-        ),
+        tuple(tuple(str(r.get(k) or "") for k in keys) for r in rows),
     )

@@ -14,12 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
-from pipelineops.engines.base import first_value, run_statements
-from pipelineops.errors import CheckFailed, UserError
+from pipelineops.engines.base import first_value
+from pipelineops.errors import UserError
+from pipelineops.execute.operation import Operation, locked
+from pipelineops.execute.restore import Restore
 from pipelineops.plan import aside, history, sql
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.identifiers import check_identifier
-from pipelineops.plan.rollback import Recoverability, Route, snowflake_recoverability, timetravel_plan
+from pipelineops.plan.rollback import Recoverability, snowflake_recoverability
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql import timetravel as tt
 from pipelineops.plan.sql.timetravel import PointInTime
@@ -142,14 +144,15 @@ def point_in_time(
 
 def restore(
     rt: Runtime,
-    rows: list[Mapping[str, object]],
     *,
+    restore_id: str,
     model: str | None,
     point: PointInTime,
     reason: str,
+    force_unlock: bool,
     started: float,
 ) -> StageReport:
-    cfg, env_name, engine = rt.ctx.config, rt.ctx.env_name, rt.engine
+    engine = rt.engine
     if not model:
         raise UserError(
             "time travel needs --model",
@@ -157,123 +160,59 @@ def restore(
             runbook=RUNBOOK,
         )
     check_identifier(model, field="--model")
-    current = history.live(rows)
-    if current is None:
-        raise UserError(f"nothing is live in {env_name} yet", fix="deploy first", runbook=RUNBOOK)
-    table = None
-    for schema in cfg.consumer_schemas:
-        cs = colour_schema(schema, current.colour)
-        tables = facts.existing_relations(engine, cs, "TABLE") if cs in facts.schemas(engine) else ()
-        if model.upper() in {t.upper() for t in tables}:
-            table = Relation(engine.database, cs, next(t for t in tables if t.upper() == model.upper()))
-            break
-    if table is None:
-        raise UserError(
-            f"{model} is not a table of the live colour {current.colour} in {env_name}",
-            fix="name a table model published in one of: " + ", ".join(cfg.consumer_schemas),
-            runbook=RUNBOOK,
-        )
-    restore_id = rt.ctx.clock().strftime("%Y%m%dT%H%M%S")
-    route: Route = "direct"
-    if engine.dialect == "snowflake":
-        verdict = _snowflake_verdict(rt, table, point)
-        if not verdict.possible:
-            raise CheckFailed(
-                f"cannot restore {table.schema}.{table.name} to that point with time travel",
-                why="; ".join(verdict.reasons),
-                fix="choose a later point, or restore from a backup; raise DATA_RETENTION_TIME_IN_DAYS "
-                "(and make the model a permanent table: transient_table=false) to keep more history",
-                runbook=RUNBOOK,
-            )
-        route = verdict.route
-    plan = timetravel_plan(
-        dialect=engine.dialect, table=table, point=point, restore_id=restore_id, route=route
+    job = Restore(
+        rt, restore_id=restore_id, model=model, point=point, reason=reason, verdict=_snowflake_verdict
     )
-    past_rows: int | None = None
-    if engine.dialect == "duckdb":
-        try:
-            past_rows = int(str(first_value(engine.query(plan.step("verify").sql[0]))))
-        except Exception as exc:
-            raise CheckFailed(
-                f"cannot restore {table.schema}.{table.name} to that point: its history is not readable",
-                why=str(exc).splitlines()[0],
-                fix="choose a later point (pipelineops status lists deploys; the DuckLake snapshots are in "
-                "ducklake_snapshots('lake'))",
-                runbook=RUNBOOK,
-            ) from exc
-    now_rows = int(str(first_value(engine.query(sql.row_count(table, engine.dialect)))))
     if rt.ctx.dry_run:
+        plan, table, _, past = job.plan(rt.journal.history(), rt.ctx.clock())
+        now_rows = int(str(first_value(engine.query(sql.row_count(table, engine.dialect)))))
         return dry_run_report(
             plan,
-            f"Dry run: would restore {table.schema}.{table.name} ({now_rows} → {_rows(past_rows)} rows)",
+            f"Dry run: would restore {table.schema}.{table.name} ({now_rows} → {_rows(past)} rows)",
             started,
         )
-    base = {
-        "deploy_id": f"restore-{restore_id}",
-        "kind": "restore",
-        "actor": rt.ctx.actor,
-        "run_url": rt.ctx.run_url,
-        "colour_from": current.colour,
-        "colour_to": current.colour,
-        "reason": reason,
-        "detail": f"{table.schema}.{table.name} {point.clause(engine.dialect)}",
-    }
-    rt.journal.acquire(str(base["deploy_id"]), holder=rt.ctx.actor, run_url=rt.ctx.run_url)
-    try:
-        t0 = time.monotonic()
-        for step in plan.steps:
-            if step.name == "verify":
-                if engine.dialect == "snowflake":  # count the side table before it is swapped in
-                    past_rows = int(str(first_value(engine.query(step.sql[0]))))
-                continue
-            run_statements(engine, step.sql, transactional=step.transactional)
-        elapsed = int((time.monotonic() - t0) * 1000)
-        rt.journal.record(
-            {
-                **base,
-                "step": "restore",
-                "status": "succeeded",
-                "started_at": rt.ctx.clock(),
-                "finished_at": rt.ctx.clock(),
-                "elapsed_ms": elapsed,
-            }
+    r = job.execute(force_unlock=force_unlock)
+    if r.table is None or r.plan is None:
+        return StageReport(
+            stage="rollback",
+            conclusion="neutral",
+            title=f"restore {r.restore_id} already finished: nothing to do",
+            facts=(("environment", rt.ctx.env_name), ("restore id", r.restore_id)),
+            duration_s=time.monotonic() - started,
         )
-    except BaseException as exc:
-        rt.journal.record(
-            {
-                **base,
-                "step": "restore",
-                "status": "failed",
-                "error": str(exc)[:2000],
-                "started_at": rt.ctx.clock(),
-            }
-        )
-        raise
-    finally:
-        rt.journal.release(str(base["deploy_id"]))
+    clause = point.clause(engine.dialect)
     return StageReport(
         stage="rollback",
         conclusion="success",
-        title=f"Restored {table.schema}.{table.name}: {now_rows} → {_rows(past_rows)} rows ({point.clause(engine.dialect)})",
+        title=f"Restored {r.table.schema}.{r.table.name}: {_rows(r.rows_before)} → {_rows(r.rows_after)} rows ({clause})",
         facts=(
-            ("environment", env_name),
-            *plan.facts,
+            ("environment", rt.ctx.env_name),
+            ("restore id", r.restore_id),
+            *r.plan.facts,
             ("actor", rt.ctx.actor),
             ("reason", reason or "-"),
-            ("elapsed", f"{elapsed} ms"),
+            ("elapsed", f"{r.elapsed_ms} ms"),
         ),
-        sections=(Section("Statements", text=render_plan(plan), collapsed=True),),
+        sections=(Section("Statements", text=render_plan(r.plan), collapsed=True),),
         outputs=(
-            ("colour", current.colour),
-            ("rolled-back-to", point.clause(engine.dialect)),
-            ("cutover-ms", str(elapsed)),
+            ("colour", r.colour or ""),
+            ("rolled-back-to", clause),
+            ("cutover-ms", str(r.elapsed_ms)),
+            ("rollback-id", r.restore_id),
         ),
         duration_s=time.monotonic() - started,
-        data={"table": f"{table.schema}.{table.name}", "rows_before": now_rows, "rows_after": past_rows},
+        data={
+            "table": f"{r.table.schema}.{r.table.name}",
+            "rows_before": r.rows_before,
+            "rows_after": r.rows_after,
+            "restore_id": r.restore_id,
+        },
     )
 
 
-def purge_aside(rt: Runtime, *, confirm: str | None, reason: str, started: float) -> StageReport:
+def purge_aside(
+    rt: Runtime, *, purge_id: str, confirm: str | None, reason: str, force_unlock: bool, started: float
+) -> StageReport:
     """Drop the tables restores set aside: one confirmed restore, or those past ``keep_aside_hours``."""
     cfg, engine = rt.ctx.config, rt.engine
     present = facts.schemas(engine)
@@ -312,28 +251,12 @@ def purge_aside(rt: Runtime, *, confirm: str | None, reason: str, started: float
             else (section,),
             duration_s=time.monotonic() - started,
         )
-    purge_id = f"purge-{rt.ctx.clock().strftime('%Y%m%dT%H%M%S')}"
-    rt.journal.acquire(purge_id, holder=rt.ctx.actor, run_url=rt.ctx.run_url)
-    try:
+    op = Operation(rt, op_id=purge_id, kind="restore", reason=reason)
+    with locked(op, force_unlock=force_unlock):
         for (a, why), stmt in zip(drops, statements, strict=True):
             engine.execute(stmt)
-            now = rt.ctx.clock()
-            rt.journal.record(
-                {
-                    "deploy_id": purge_id,
-                    "kind": "restore",
-                    "step": "purge-aside",
-                    "status": "succeeded",
-                    "actor": rt.ctx.actor,
-                    "run_url": rt.ctx.run_url,
-                    "reason": reason,
-                    "detail": f"{a.schema}.{a.name}: {why}",
-                    "started_at": now,
-                    "finished_at": now,
-                }
-            )
-    finally:
-        rt.journal.release(purge_id)
+            op.record(op.row("purge-aside", "succeeded", detail=f"{a.schema}.{a.name}: {why}"))
+        op.finish("succeeded", detail=f"{len(drops)} set-aside tables dropped")
     return StageReport(
         stage="rollback",
         conclusion="success",

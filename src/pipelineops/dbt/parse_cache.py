@@ -16,7 +16,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 SKIP_DIRS = {"target", "logs", "dbt_packages", ".git", "__pycache__"}
-VOLATILE_ENV = {"PIPELINEOPS_CHAOS_KILL_AFTER", "PWD", "OLDPWD", "SHLVL", "_"}
+VOLATILE_ENV = {"PIPELINEOPS_CHAOS_KILL_AFTER", "PIPELINEOPS_CHAOS_PAUSE", "PWD", "OLDPWD", "SHLVL", "_"}
 KEEP = 4
 
 

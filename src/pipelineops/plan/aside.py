@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+#: The ``<id>`` of a set-aside table: the UTC time the restore started.
+STAMP = "%Y%m%dT%H%M%S"
 _ASIDE = re.compile(r"(?P<table>.+)__(?P<tag>REPLACED|RESTORED|CURRENT)_(?P<id>\d{8}T\d{6})\Z", re.IGNORECASE)
 
 
@@ -30,7 +32,7 @@ def parse(schema: str, name: str) -> Aside | None:
     if not m:
         return None
     try:
-        at = datetime.strptime(m.group("id"), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        at = datetime.strptime(m.group("id"), STAMP).replace(tzinfo=UTC)
     except ValueError:
         return None
     return Aside(schema, name, m.group("table"), m.group("id"), at)

@@ -14,9 +14,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from pipelineops.commands.bluegreen_swap import Deployer
 from pipelineops.config.model import ChecksConfig, Config
+from pipelineops.execute.deploy import Deployer
 from pipelineops.plan.bluegreen_swap import DeployInputs, Published, build_plan
+from pipelineops.plan.history import Publication
 
 PUBLISHED = (Published("MARTS", "FCT_ORDERS"),)
 
@@ -32,6 +33,11 @@ class FakeSnowflake:
 
     def query(self, sql: str) -> list[dict[str, object]]:
         self.executed.append(sql)
+        if sql.startswith("SHOW TERSE SCHEMAS"):
+            return [{"name": n} for n in ("MARTS", "MARTS__BLUE", "MARTS__GREEN", "PIPELINEOPS")]
+        if sql.startswith("SHOW TERSE OBJECTS"):
+            kind = "TABLE" if "__" in sql else "VIEW"
+            return [{"name": "FCT_ORDERS", "kind": kind}]
         if sql.startswith("SHOW GRANTS ON SCHEMA"):
             rows = [{"privilege": "OWNERSHIP", "granted_to": "ROLE", "grantee_name": "PROD_DEPLOYER"}]
             return rows + [
@@ -60,6 +66,9 @@ class FakeJournal:
 
     def publish_manifest_sql(self, **_: Any) -> tuple[str, ...]:
         return ("INSERT manifest",)
+
+    def manifest_of(self, deploy_id: str) -> None:
+        return None  # the previous deploy stored no manifest: its colour's relations are re-published
 
 
 def _deployer(
@@ -92,7 +101,13 @@ def _deployer(
     )
     rt = SimpleNamespace(ctx=ctx, engine=engine, journal=journal)
     d = Deployer(rt, deploy_id="d2", git_sha="abc", extra_vars={})  # type: ignore[arg-type]
-    d.live, d.idle = live, "GREEN"  # type: ignore[assignment]
+    previous = (
+        Publication("d1", "deploy", live, "sha1", "ci", None, 0, serves="d1")  # type: ignore[arg-type]
+        if live
+        else None
+    )
+    d._set_colours(previous, "GREEN")
+    d.published = PUBLISHED
     d.manifest = {
         "nodes": {
             "model.p.fct_orders": {
@@ -132,7 +147,7 @@ def test_grants_present_after_the_swap_let_the_deploy_finish() -> None:
     assert 'SHOW GRANTS ON SCHEMA "ANALYTICS"."MARTS"' in engine.executed
     assert _steps(journal)[:2] == [("verify-grants", "started"), ("verify-grants", "succeeded")]
     assert _steps(journal)[-1] == ("finish", "succeeded")
-    assert d.outcome.conclusion == "success"
+    assert d.conclusion == "success"
     assert not any("SWAP" in s for s in engine.executed)
 
 
@@ -141,8 +156,20 @@ def test_a_reader_role_without_usage_fails_the_deploy_and_republishes_the_previo
     d._after_cutover(_plan())
     failed = next(r for r in journal.rows if r["step"] == "verify-grants" and r["status"] == "failed")
     assert failed["error"] == "PROD_REPORTER has no USAGE on MARTS"
-    back = next(r for r in journal.rows if r.get("kind") == "rollback")
-    assert (back["step"], back["colour_from"], back["colour_to"]) == ("cutover", "GREEN", "BLUE")
+    back = next(
+        r
+        for r in journal.rows
+        if r.get("kind") == "rollback" and r["status"] == "succeeded" and r["step"] == "cutover"
+    )
+    assert (back["colour_from"], back["colour_to"]) == ("GREEN", "BLUE")
+    # the re-publish is the same journalled cutover: shadow prepared, one swap row per schema, then cutover
+    assert [r["step"] for r in journal.rows if r.get("kind") == "rollback"] == [
+        "prepare-shadow",
+        "prepare-shadow",
+        "cutover",
+        "swap",
+        "cutover",
+    ]
     assert "after failed verify-grants" in str(back["detail"])
     # BLUE is prepared in the shadow schema with the grants again, then swapped back
     assert 'GRANT USAGE ON SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"' in engine.executed
@@ -150,8 +177,9 @@ def test_a_reader_role_without_usage_fails_the_deploy_and_republishes_the_previo
     assert engine.executed[-1] == 'ALTER SCHEMA "ANALYTICS"."MARTS" SWAP WITH "ANALYTICS"."MARTS__NEXT"'
     assert _steps(journal)[-1] == ("finish", "failed")
     assert not any(step == "smoke" for step, _ in _steps(journal))  # nothing after the failed check
-    assert d.outcome.conclusion == "failure"
-    assert "verify-grants failed after publishing GREEN; BLUE re-published" in d.outcome.title
+    assert d.conclusion == "failure"
+    assert "verify-grants failed after publishing GREEN; BLUE (deploy d1) re-published" in d.title
+    assert str(back["detail"]).startswith("back to deploy d1: ")
 
 
 def test_a_first_deploy_without_grants_fails_loudly_with_nothing_to_republish() -> None:
@@ -159,8 +187,8 @@ def test_a_first_deploy_without_grants_fails_loudly_with_nothing_to_republish() 
     d._after_cutover(_plan(live=None))
     assert _steps(journal)[-1] == ("finish", "failed")
     assert not any(s.startswith("ALTER SCHEMA") for s in engine.executed)
-    assert d.outcome.conclusion == "failure"
-    assert "no previous colour to re-publish" in d.outcome.title
+    assert d.conclusion == "failure"
+    assert "no previous build to re-publish" in d.title
 
 
 def test_the_local_engine_journals_verify_grants_as_skipped() -> None:
@@ -214,7 +242,7 @@ def test_a_cutover_killed_between_swaps_is_completed_from_the_views_not_redone()
             existing_views={},
         )
     )
-    d._complete_cutover(plan)
+    d._publisher().complete(plan.step("cutover"), "GREEN")
     swaps = [s for s in engine.executed if "SWAP WITH" in s]
     assert swaps == ['ALTER SCHEMA "ANALYTICS"."FINANCE" SWAP WITH "ANALYTICS"."FINANCE__NEXT"']
     steps = [(r["step"], r["status"]) for r in journal.rows]

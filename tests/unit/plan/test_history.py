@@ -42,7 +42,7 @@ def deploy(deploy_id: str, colour: str, *, sha: str = "", cutover: str = "succee
     return steps
 
 
-def rollback(deploy_id: str, colour: str) -> list[Row]:
+def rollback(deploy_id: str, colour: str, *, to: str | None = None) -> list[Row]:
     return [
         {
             "deploy_id": deploy_id,
@@ -53,6 +53,7 @@ def rollback(deploy_id: str, colour: str) -> list[Row]:
             "git_sha": None,
             "actor": None,
             "started_at": f"{deploy_id}-t1",
+            **({"detail": history.back_to(to)} if to else {}),
         }
     ]
 
@@ -126,10 +127,12 @@ def test_previous_deploy_is_the_deploy_before_the_live_one_on_the_other_colour()
     assert prev is not None and (prev.deploy_id, prev.colour) == ("d2", "GREEN")
 
 
-def test_previous_deploy_after_a_rollback_is_the_deploy_rolled_back_from() -> None:
+def test_previous_deploy_after_a_rollback_never_brings_back_what_it_removed() -> None:
     rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + rollback("r1", "BLUE")
-    prev = previous_deploy(rows)
-    assert prev is not None and prev.deploy_id == "d2"
+    assert previous_deploy(rows) is None  # d2 was rolled back: there is nothing earlier that is good
+    lin = history.lineage(rows)
+    assert [p.deploy_id for p in lin.good] == ["d1"]
+    assert dict(lin.removed) == {"d2": "r1"}
 
 
 def test_no_previous_deploy_after_the_first_one() -> None:
@@ -138,7 +141,8 @@ def test_no_previous_deploy_after_the_first_one() -> None:
 
 def test_previous_deploy_ignores_rollbacks_as_targets() -> None:
     rows = deploy("d1", "BLUE") + rollback("r1", "GREEN") + deploy("d2", "BLUE")
-    assert previous_deploy(rows) is None  # the only GREEN publication was a rollback
+    prev = previous_deploy(rows)  # the GREEN publication was a rollback of no known build
+    assert prev is not None and prev.deploy_id == "d1"
 
 
 def test_deploy_publication_finds_deploys_only() -> None:
@@ -205,3 +209,94 @@ def test_cutover_interrupted_only_when_the_last_cutover_row_of_the_deploy_is_a_s
     assert not history.cutover_interrupted([started, done], "d")
     assert not history.cutover_interrupted([other], "d")
     assert not history.cutover_interrupted([], "d")
+
+
+def test_a_rollback_serves_the_build_its_detail_names_else_the_last_build_of_its_colour() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + rollback("r1", "BLUE")
+    assert publications(rows)[-1].serves == "d1"
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + rollback("r1", "BLUE", to="d1")
+    assert publications(rows)[-1].serves == "d1"
+    assert history.served_by("back to deploy gh-1.2_x: smoke failed") == "gh-1.2_x"
+    assert history.served_by("something else") is None
+    assert history.served_by(None) is None
+
+
+def test_rolling_back_further_with_to_removes_every_later_build() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + deploy("d3", "BLUE")
+    rows += rollback("r1", "GREEN", to="d2")
+    lin = history.lineage(rows)
+    assert [p.deploy_id for p in lin.good] == ["d1", "d2"]
+    rows += rollback("r2", "BLUE", to="d1")
+    lin = history.lineage(rows)
+    assert [p.deploy_id for p in lin.good] == ["d1"]
+    assert dict(lin.removed) == {"d3": "r1", "d2": "r2"}
+    assert lin.serving is not None and lin.serving.deploy_id == "d1"
+    assert lin.find("d1") is not None and lin.find("d3") is None
+    assert history.Lineage().serving is None
+
+
+def test_a_deploy_after_a_rollback_continues_the_good_lineage() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + rollback("r1", "BLUE", to="d1")
+    rows += deploy("d3", "GREEN")
+    assert [p.deploy_id for p in history.lineage(rows).good] == ["d1", "d3"]
+    prev = previous_deploy(rows)
+    assert prev is not None and prev.deploy_id == "d1"
+
+
+def test_republishing_a_removed_build_makes_it_good_again() -> None:
+    rows = deploy("d1", "BLUE") + deploy("d2", "GREEN") + rollback("r1", "BLUE", to="d1")
+    rows += rollback("r2", "GREEN", to="d2")  # forced, or an older journal
+    lin = history.lineage(rows)
+    assert [p.deploy_id for p in lin.good] == ["d2"]
+    assert dict(lin.removed) == {"d1": "r2"}
+    rows += deploy("d2", "GREEN")  # the same deploy id published again (a resumed cutover)
+    assert [p.deploy_id for p in history.lineage(rows).good] == ["d2"]
+
+
+def test_rolled_back_sha_names_the_deploy_and_the_rollback() -> None:
+    rows = deploy("d1", "BLUE", sha="aaa") + deploy("d2", "GREEN", sha="bbb")
+    assert history.rolled_back_sha(rows, "bbb") is None
+    rows += rollback("r1", "BLUE", to="d1")
+    assert history.rolled_back_sha(rows, "bbb") == ("d2", "r1")
+    assert history.rolled_back_sha(rows, "aaa") is None
+    assert history.rolled_back_sha(rows, "") is None
+    rows += deploy("d3", "GREEN", sha="bbb")  # shipped again on purpose: good again
+    assert history.rolled_back_sha(rows, "bbb") is None
+
+
+def test_progress_of_an_unknown_id_is_new() -> None:
+    p = history.progress(deploy("d1", "BLUE"), "d9")
+    assert p.kind is None and p.finished is None and p.published is None
+
+
+def test_progress_of_a_finished_deploy() -> None:
+    p = history.progress(deploy("d1", "BLUE", sha="aaa"), "d1")
+    assert (p.kind, p.git_sha, p.finished, p.cutover_open) == ("deploy", "aaa", "succeeded", None)
+    assert p.published is not None and p.published.colour == "BLUE"
+
+
+def test_progress_of_a_deploy_that_died_between_swaps() -> None:
+    rows = [r for r in deploy("d1", "BLUE") if r["step"] not in ("cutover", "finish")]
+    rows.append(
+        {"deploy_id": "d1", "kind": "deploy", "step": "cutover", "status": "started", "colour_to": "BLUE"}
+    )
+    rows.append({"deploy_id": "d1", "kind": "deploy", "step": "force-unlock", "status": "succeeded"})
+    p = history.progress(rows, "d1")
+    assert (p.finished, p.published, p.cutover_open) == (None, None, "BLUE")
+
+
+def test_progress_of_a_rollback_names_its_target_and_a_retry_is_not_finished() -> None:
+    rows: list[Row] = [
+        {
+            "deploy_id": "r1",
+            "kind": "rollback",
+            "step": "plan",
+            "status": "succeeded",
+            "detail": "back to deploy d1",
+        },
+        {"deploy_id": "r1", "kind": "rollback", "step": "finish", "status": "failed"},
+    ]
+    p = history.progress(rows, "r1")
+    assert (p.kind, p.target, p.finished) == ("rollback", "d1", "failed")
+    rows.append({"deploy_id": "r1", "kind": "rollback", "step": "plan", "status": "succeeded"})
+    assert history.progress(rows, "r1").finished is None

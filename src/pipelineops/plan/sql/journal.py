@@ -199,3 +199,13 @@ def latest_manifest(database: str, schema: str, environment: str, dialect: Diale
         f"WHERE environment = {env} AND deploy_id = (SELECT deploy_id FROM {t} WHERE environment = {env} "
         "ORDER BY published_at DESC LIMIT 1) ORDER BY part"
     )
+
+
+def manifest_of(database: str, schema: str, environment: str, deploy_id: str, dialect: Dialect) -> str:
+    """Every part of the manifest deploy ``deploy_id`` published, in order."""
+    t = table(database, schema, MANIFESTS, dialect)
+    return (
+        f"SELECT deploy_id, colour, digest, published_at, part, parts, manifest FROM {t} "
+        f"WHERE environment = {lit(environment, dialect)} AND deploy_id = {lit(deploy_id, dialect)} "
+        "ORDER BY part"
+    )
