@@ -260,6 +260,7 @@ def test_rolled_back_sha_names_the_deploy_and_the_rollback() -> None:
     assert history.rolled_back_sha(rows, "bbb") == ("d2", "r1")
     assert history.rolled_back_sha(rows, "aaa") is None
     assert history.rolled_back_sha(rows, "") is None
+    assert history.rolled_back_sha(rows, "never-deployed") is None
     rows += deploy("d3", "GREEN", sha="bbb")  # shipped again on purpose: good again
     assert history.rolled_back_sha(rows, "bbb") is None
 

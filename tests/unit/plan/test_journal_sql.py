@@ -300,6 +300,13 @@ def test_latest_manifest_returns_every_part_of_the_newest_deploy_in_order(
         ("new", 2, "new-2"),
         ("new", 3, "new-3"),
     ]
+    rows = con.execute(journal.manifest_of(DB, SCHEMA, ENV, "old", "duckdb")).fetchall()
+    assert [(r[0], r[4], r[6]) for r in rows] == [
+        ("old", 1, "old-1"),
+        ("old", 2, "old-2"),
+        ("old", 3, "old-3"),
+    ]
+    assert con.execute(journal.manifest_of(DB, SCHEMA, "staging", "old", "duckdb")).fetchall() == []
 
 
 # --- every Snowflake statement passes the strict static check -----------------------------------------
