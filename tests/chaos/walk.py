@@ -116,16 +116,21 @@ class Walk:
 
     def run(self, argv: tuple[str, ...]) -> int:
         code = self._wait(self._start(argv), argv)
-        if code in (0, 1):  # it ended (an exit 2 refused it before it started)
-            self.ended.append(argv)
+        self._ended(argv, code)
         return code
+
+    def _ended(self, argv: tuple[str, ...], code: int) -> None:
+        """Remember an operation that ended, for re-runs: a finished one, or a rollback or restore that
+        was refused (a deploy that failed may be retried under its id; it is no re-run check)."""
+        if code == 0 or (code == 1 and argv[0] == "rollback"):
+            self.ended.append(argv)
 
     def converge(self, argv: tuple[str, ...]) -> None:
         """Re-run a killed operation with the same id until it ends (it must, within a few tries)."""
         for _ in range(4):
             code = self._wait(self._start(argv), argv)
             if code in (0, 1):
-                self.ended.append(argv)
+                self._ended(argv, code)
                 return
         self.counts.violations.append(f"{' '.join(argv)} did not converge after a kill")
 
@@ -160,8 +165,7 @@ class Walk:
             time.sleep(self.rng.uniform(0.0, 8.0))
             b = self._start(second)
             for proc, argv in ((a, first), (b, second)):
-                if self._wait(proc, argv) in (0, 1):
-                    self.ended.append(argv)
+                self._ended(argv, self._wait(proc, argv))
         elif action == "pause":
             self.counts.paused += 1
             go = self.root / f"go-{self.n}"
@@ -170,8 +174,7 @@ class Walk:
             time.sleep(self.rng.uniform(3.0, 10.0))
             self.run(self._argv(self._kind()))
             go.touch()
-            if self._wait(proc, paused) in (0, 1):
-                self.ended.append(paused)
+            self._ended(paused, self._wait(proc, paused))
         else:
             self.run(self._argv(self._kind()))
         self.check()

@@ -59,7 +59,7 @@ class Publisher:
             else:
                 for stmt in step.sql:
                     engine.execute(stmt)
-                    op.record({**op.row(history.SWAP, "succeeded", detail=stmt[:500]), **row})
+                    op.record({**op.row(history.SWAP, "succeeded", detail=_detail(op, stmt[:500])), **row})
                 op.record({**op.row(history.CUTOVER, "succeeded", elapsed_ms=_ms(start)), **row})
             elapsed_ms = _ms(start)
             op.steps.append((history.CUTOVER, "succeeded", elapsed_ms / 1000))
@@ -82,7 +82,7 @@ class Publisher:
         )
         for stmt in pending:
             self.engine.execute(stmt)
-            op.record(op.row(history.SWAP, "succeeded", detail=stmt[:500]))
+            op.record(op.row(history.SWAP, "succeeded", detail=_detail(op, stmt[:500])))
         elapsed = _ms(start)
         op.record(
             op.row(

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pipelineops.commands.runtime import Runtime
 from pipelineops.engines.base import Row
-from pipelineops.errors import UserError
+from pipelineops.errors import CheckFailed, UserError
 from pipelineops.plan import history
 
 log = logging.getLogger(__name__)
@@ -183,4 +183,16 @@ def check_reuse(progress: history.Progress, op: Operation, *, option: str) -> No
             why="a re-run with the same deploy id finishes that deploy; it never ships another commit",
             fix="pass a new --deploy-id to deploy this commit",
             runbook="deploy-lock.md",
+        )
+
+
+def refuse_ended(progress: history.Progress, op: Operation, *, option: str) -> None:
+    """A rollback or restore that ended without finishing is not started again under its id: what it
+    would do now (the state has moved on) is another operation."""
+    if progress.finished == "failed":
+        raise CheckFailed(
+            f"{op.kind} {op.op_id} already ended without finishing: {progress.error or 'failed'}",
+            why="a re-run with the same id finishes that operation; it never starts a different one",
+            fix=f"start a new {op.kind} with a new {option} (or leave it out) if one is still needed",
+            runbook="rollback.md",
         )

@@ -21,7 +21,7 @@ from pipelineops.dbt.artifacts import relation_nodes
 from pipelineops.engines.base import Row
 from pipelineops.errors import CheckFailed, UserError
 from pipelineops.execute.cutover import Publisher
-from pipelineops.execute.operation import Operation, check_reuse, locked
+from pipelineops.execute.operation import Operation, check_reuse, locked, refuse_ended
 from pipelineops.plan import history, publication, sql
 from pipelineops.plan.bluegreen_swap import VERIFY_GRANTS, Published, colour_schema, cutover_steps
 from pipelineops.plan.rollback import RepublishInputs, republish_plan
@@ -198,6 +198,7 @@ class Rollback:
                 return self._result(
                     "neutral", f"rollback {op.op_id} already finished (back to deploy {done.target})"
                 )
+            refuse_ended(done, op, option="--rollback-id")
             if done.published is not None:
                 return self._resume_after_cutover(rows, done)
             plan = self.plan(rows, done.target)

@@ -18,7 +18,7 @@ from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.engines.base import Row, first_value, run_statements
 from pipelineops.errors import CheckFailed, UserError
-from pipelineops.execute.operation import Operation, check_reuse, locked
+from pipelineops.execute.operation import Operation, check_reuse, locked, refuse_ended
 from pipelineops.plan import aside, history, sql
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.rollback import Recoverability, Route, timetravel_plan
@@ -123,6 +123,7 @@ class Restore:
             check_reuse(done, op, option="--rollback-id")
             if done.finished == "succeeded":
                 return RestoreResult(op.op_id, None, None, None, None, None, 0)
+            refuse_ended(done, op, option="--rollback-id")
             stamp = done.first_at if isinstance(done.first_at, datetime) else rt.ctx.clock()
             plan, table, colour, past = self.plan(rows, stamp)
             now_rows = int(str(first_value(engine.query(sql.row_count(table, engine.dialect)))))

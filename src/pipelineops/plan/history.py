@@ -216,6 +216,7 @@ class Progress:
     cutover_open: Colour | None = None
     target: str | None = None
     first_at: object = None
+    error: str = ""  # the error of its last ``finish failed`` row
 
 
 def progress(rows: Sequence[Mapping[str, object]], op_id: str) -> Progress:
@@ -235,6 +236,7 @@ def progress(rows: Sequence[Mapping[str, object]], op_id: str) -> Progress:
         else None
     )
     target = next((t for r in mine if (t := served_by(r.get("detail")))), None)
+    failed = [r for r in mine if r.get("step") == FINISH and r.get("status") == "failed"]
     return Progress(
         op_id=op_id,
         kind=str(mine[0].get("kind")),
@@ -244,4 +246,5 @@ def progress(rows: Sequence[Mapping[str, object]], op_id: str) -> Progress:
         cutover_open=open_colour,
         target=target,
         first_at=mine[0].get("started_at"),
+        error=str(failed[-1].get("error") or "") if failed else "",
     )

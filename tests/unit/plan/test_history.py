@@ -297,7 +297,13 @@ def test_progress_of_a_rollback_names_its_target_and_a_retry_is_not_finished() -
         },
         {"deploy_id": "r1", "kind": "rollback", "step": "finish", "status": "failed"},
     ]
+    rows[-1]["error"] = "nothing earlier that is good"  # type: ignore[index]
     p = history.progress(rows, "r1")
-    assert (p.kind, p.target, p.finished) == ("rollback", "d1", "failed")
+    assert (p.kind, p.target, p.finished, p.error) == (
+        "rollback",
+        "d1",
+        "failed",
+        "nothing earlier that is good",
+    )
     rows.append({"deploy_id": "r1", "kind": "rollback", "step": "plan", "status": "succeeded"})
     assert history.progress(rows, "r1").finished is None
