@@ -12,7 +12,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv demo test lint coverage unit e2e bench clean
+.PHONY: help venv demo test lint coverage unit e2e bench chaos clean
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
@@ -51,6 +51,10 @@ unit: venv ## the fast tests only
 
 bench: venv ## benchmarks; results to bench/results/
 	$(PY) -m bench
+
+CHAOS_OPERATIONS ?= 300
+chaos: venv ## long chaos walk: deploy/backfill/rollback/restore with kills and races; counts to bench/results/chaos.json
+	$(PY) -m tests.chaos.walk --operations $(CHAOS_OPERATIONS)
 
 clean: ## remove the envs and local warehouses
 	rm -rf $(VENV) $(CHECKOV_VENV) .pipelineops dbt/target dbt/logs

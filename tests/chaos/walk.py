@@ -136,7 +136,7 @@ class Walk:
 
     # -- the steps -------------------------------------------------------------------------------
     def _kind(self) -> str:
-        return self.rng.choices(["deploy", "rollback", "restore", "backfill"], [4, 3, 1, 1])[0]
+        return self.rng.choices(["deploy", "rollback", "restore", "backfill"], [5, 3, 1, 1])[0]
 
     def step(self) -> None:
         self.counts.steps += 1
