@@ -43,6 +43,8 @@ def run(
     finally:
         rt.close()
     current = history.live(rows)
+    lineage = history.lineage(rows)
+    serving = lineage.serving
     pubs = history.publications(rows)[-limit:]
     lock = (
         "free"
@@ -55,6 +57,16 @@ def run(
         (
             "live deploy",
             f"{current.deploy_id} ({current.kind}, {current.git_sha[:12]})" if current else "none",
+        ),
+        (
+            "serving build",
+            f"deploy {serving.deploy_id} ({serving.git_sha[:12]})" if serving else "none",
+        ),
+        (
+            "rollback target",
+            f"deploy {lineage.good[-2].deploy_id} (the previous good build)"
+            if len(lineage.good) >= 2
+            else "none: no earlier good build",
         ),
         ("deploy lock", lock),
     ]
@@ -71,9 +83,10 @@ def run(
         sections.append(
             Section(
                 "Deploy lock",
-                text=f"Held by {holder.deploy_id} ({holder.holder}). If that run is dead, release it with\n"
-                f"  pipelineops bluegreen-swap --env {env_name} --force-unlock\n"
-                "(the release is recorded in DEPLOY_STATE).",
+                text=f"Held by {holder.deploy_id} ({holder.holder}). If that run is dead, re-run it with its id "
+                f"to finish it (--deploy-id {holder.deploy_id} or --rollback-id {holder.deploy_id}), or release "
+                f"it with\n  pipelineops bluegreen-swap --env {env_name} --force-unlock\n"
+                "(which then deploys; the release is recorded in DEPLOY_STATE).",
             )
         )
     return StageReport(
