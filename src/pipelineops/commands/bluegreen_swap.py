@@ -91,9 +91,9 @@ def run_deploy(
         deployer = make(
             rt, deploy_id=did, git_sha=sha, extra_vars=extra_vars, allow_rolled_back=allow_rolled_back
         )
-        deployer.preflight()
+        rows = rt.journal.history() if config.journal_schema in facts.schemas(rt.engine) else []
+        deployer.preflight(rows)
         if dry_run:
-            rows = rt.journal.history() if config.journal_schema in facts.schemas(rt.engine) else []
             plan = deployer.plan(rows)
             return StageReport(
                 stage=deployer.stage,

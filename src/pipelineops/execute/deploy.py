@@ -102,12 +102,15 @@ class Deployer:
         self.op.colour_from, self.op.colour_to = self.live, idle
 
     # -- planning ----------------------------------------------------------------------------------
-    def preflight(self) -> None:
+    def preflight(self, rows: Sequence[Row]) -> None:
         """Before the lock and before anything is written: the project must build blue/green into the
-        consumer schemas (``plan.publication``). Parsed with BLUE; the check does not depend on the colour."""
-        manifest = self.rt.parse("deploy-parse", dbt_vars({**self.extra_vars, "pipelineops_colour": "BLUE"}))
+        consumer schemas (``plan.publication``). Parsed with the colour the journal ``rows`` (read without
+        the lock) say is idle, so the parse under the lock is usually a cache hit."""
+        current = history.live(rows)
+        colour: history.Colour = history.other(current.colour) if current else "BLUE"
+        manifest = self.rt.parse("deploy-parse", dbt_vars({**self.extra_vars, "pipelineops_colour": colour}))
         publication.deploy_relations(
-            ((n.schema, n.alias) for n in relation_nodes(manifest)), self.cfg.consumer_schemas, "BLUE"
+            ((n.schema, n.alias) for n in relation_nodes(manifest)), self.cfg.consumer_schemas, colour
         )
 
     def plan(self, rows: Sequence[Row]) -> Plan:
