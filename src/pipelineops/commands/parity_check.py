@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import asdict
 
+from pipelineops.commands.parity_report import dry_run_report, report, where
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config, EnvironmentConfig
 from pipelineops.engines.base import Engine, first_value, iter_names
@@ -31,8 +31,8 @@ from pipelineops.engines.snowflake_auth import (
 from pipelineops.errors import UserError
 from pipelineops.plan import parity
 from pipelineops.plan.sql import Dialect
-from pipelineops.plan.steps import Plan, render_plan
-from pipelineops.report.model import Annotation, Conclusion, Section, StageReport
+from pipelineops.plan.steps import Plan
+from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter
 
 log = logging.getLogger(__name__)
@@ -57,13 +57,6 @@ def scoped_environ(env_name: str, environ: Mapping[str, str]) -> dict[str, str]:
 
 def _dialect(env: EnvironmentConfig) -> Dialect:
     return env.engine
-
-
-def _where(env: EnvironmentConfig) -> str:
-    if env.engine == "duckdb":
-        return f"local warehouse {env.local_dir}"
-    assert env.snowflake is not None
-    return f"Snowflake {env.snowflake.account}, database {env.database}"
 
 
 def require_warehouse(env: EnvironmentConfig) -> None:
@@ -153,7 +146,7 @@ def run(
         for env in envs
     )
     if dry_run:
-        return _dry_run_report(envs, plans, wanted, pct, strict, started)
+        return dry_run_report(envs, plans, wanted, pct, strict, started)
     snaps: list[parity.Snapshot] = []
     for env, plan in zip(envs, plans, strict=True):
         rt = Runtime.open(
@@ -165,7 +158,7 @@ def run(
             stage=parity.STAGE,
         )
         try:
-            reporter.debug(f"reading {env.name} ({_where(env)})")
+            reporter.debug(f"reading {env.name} ({where(env)})")
             snaps.append(
                 snapshot(rt.engine, plan, wanted=wanted, env_name=env.name, reader_roles=config.reader_roles)
             )
@@ -173,146 +166,4 @@ def run(
             rt.close()
     checked, reference = snaps
     findings = parity.diff(checked, reference, schemas=wanted, row_count_pct=pct, strict=strict)
-    return _report(envs, plans, checked, reference, findings, wanted, pct, strict, started)
-
-
-def _settings(
-    wanted: tuple[str, ...], pct: float, strict: bool, plans: tuple[Plan, ...]
-) -> list[tuple[str, str]]:
-    grants = [p.step("grants") for p in plans]
-    if all(g.sql for g in grants):
-        grant_text = "compared: SHOW GRANTS ON SCHEMA for the reader roles"
-    else:
-        grant_text = next(g.why for g in grants if not g.sql).removeprefix("grants: ")
-    return [
-        ("schemas", ", ".join(wanted)),
-        ("row-count threshold", f"{pct:g}%" + (" (strict: every warning fails)" if strict else "")),
-        ("grants", grant_text),
-    ]
-
-
-def _dry_run_report(
-    envs: tuple[EnvironmentConfig, ...],
-    plans: tuple[Plan, ...],
-    wanted: tuple[str, ...],
-    pct: float,
-    strict: bool,
-    started: float,
-) -> StageReport:
-    facts = [
-        (
-            env.name,
-            _where(env) + (" (exists)" if env.engine == "duckdb" else " (not connected in a dry run)"),
-        )
-        for env in envs
-    ]
-    return StageReport(
-        stage=parity.STAGE,
-        conclusion="skipped",
-        title=f"Dry run: would compare {envs[0].name} with {envs[1].name} (nothing read)",
-        facts=(*facts, *_settings(wanted, pct, strict, plans)),
-        sections=tuple(
-            Section(f"Queries on {env.name}", text=render_plan(p)) for env, p in zip(envs, plans, strict=True)
-        ),
-        outputs=(("finding-count", "0"), ("fail-count", "0"), ("warn-count", "0")),
-        duration_s=time.monotonic() - started,
-        data={
-            "environment": envs[0].name,
-            "against": envs[1].name,
-            "schemas": list(wanted),
-            "sql": {
-                env.name: [s for st in p.steps for s in st.sql] for env, p in zip(envs, plans, strict=True)
-            },
-        },
-    )
-
-
-def _relation_rows(checked: parity.Snapshot, reference: parity.Snapshot) -> tuple[tuple[str, ...], ...]:
-    mine = {r.key: r for r in checked.relations}
-    theirs = {r.key: r for r in reference.relations}
-    rows = []
-    for key in sorted(mine.keys() | theirs.keys()):
-        a, b = mine.get(key), theirs.get(key)
-        either = a or b
-        assert either is not None
-        rows.append(
-            (
-                either.label,
-                str(a.rows) if a else "-",
-                str(b.rows) if b else "-",
-                str(len(a.columns)) if a else "-",
-                str(len(b.columns)) if b else "-",
-            )
-        )
-    return tuple(rows)
-
-
-def _report(
-    envs: tuple[EnvironmentConfig, ...],
-    plans: tuple[Plan, ...],
-    checked: parity.Snapshot,
-    reference: parity.Snapshot,
-    findings: tuple[parity.Finding, ...],
-    wanted: tuple[str, ...],
-    pct: float,
-    strict: bool,
-    started: float,
-) -> StageReport:
-    fails, warns = parity.count(findings, "fail"), parity.count(findings, "warn")
-    env, ref = checked.environment, reference.environment
-    conclusion: Conclusion = "failure" if fails else ("neutral" if warns else "success")
-    if fails:
-        title = f"{env} differs from {ref}: {fails} failing and {warns} warning finding(s)"
-    elif warns:
-        title = f"{env} matches {ref} in shape, with {warns} warning(s)"
-    else:
-        title = f"{env} matches {ref}: {len(reference.relations)} relations in {', '.join(wanted)}"
-    facts = [
-        (s.environment, f"{_where(e)}: {len(s.relations)} relations in {len(s.schemas)} schema(s)")
-        for s, e in zip((checked, reference), envs, strict=True)
-    ]
-    sections = [
-        Section(
-            "Findings",
-            ("severity", "kind", "subject", "detail"),
-            tuple((f.severity, f.kind, f.subject, f.detail) for f in findings),
-        )
-        if findings
-        else Section("Findings", text=f"No drift between {env} and {ref}."),
-        Section(
-            "Relations",
-            ("relation", f"{env} rows", f"{ref} rows", f"{env} cols", f"{ref} cols"),
-            _relation_rows(checked, reference),
-            collapsed=True,
-        ),
-    ]
-    if fails:
-        sections.append(
-            Section("What to do", text=f"See runbooks/{parity.RUNBOOK} for each kind of finding.")
-        )
-    return StageReport(
-        stage=parity.STAGE,
-        conclusion=conclusion,
-        title=title,
-        facts=(*facts, *_settings(wanted, pct, strict, plans)),
-        sections=tuple(sections),
-        annotations=tuple(
-            Annotation("error" if f.severity == "fail" else "warning", f.line, title=f"parity {env} vs {ref}")
-            for f in findings
-        ),
-        outputs=(
-            ("finding-count", str(len(findings))),
-            ("fail-count", str(fails)),
-            ("warn-count", str(warns)),
-        ),
-        duration_s=time.monotonic() - started,
-        data={
-            "environment": env,
-            "against": ref,
-            "schemas": list(wanted),
-            "row_count_pct": pct,
-            "strict": strict,
-            "findings": [asdict(f) for f in findings],
-            "snapshots": {s.environment: asdict(s) for s in (checked, reference)},
-        },
-    )
+    return report(envs, plans, checked, reference, findings, wanted, pct, strict, started)
