@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, cast
 
 from pipelineops.commands.runtime import Runtime
+from pipelineops.engines.base import Row
 from pipelineops.execute.deploy import Deployer
 from pipelineops.plan import backfill
 from pipelineops.plan.bluegreen_swap import dbt_vars
@@ -76,13 +77,23 @@ class Backfiller(Deployer):
         self.batch_of: dict[Step, backfill.Batch] = {}
         self.done: frozenset[tuple[str, str]] = frozenset()
 
-    def _plan(self) -> Plan:
-        plan = super()._plan()
-        model = backfill.check_model(self.model_name, model_facts(self.manifest))
+    def preflight(self, rows: Sequence[Row]) -> dict[str, Any]:
+        """The deploy's preflight, then the model and the range, checked before anything is written."""
+        manifest = super().preflight(rows)
+        self._model(manifest)
+        return manifest
+
+    def _model(self, manifest: Mapping[str, Any]) -> backfill.ModelFacts:
+        model = backfill.check_model(self.model_name, model_facts(manifest))
         if not self.size_given:
             self.size = backfill.default_batch_size(model)
         backfill.check_alignment(model, self.size, self.start, self.end)
         self.batches = backfill.batches(self.start, self.end, self.size)
+        return model
+
+    def _plan(self) -> Plan:
+        plan = super()._plan()
+        model = self._model(self.manifest)
         vars_json = dbt_vars({**self.extra_vars, "pipelineops_colour": self.idle})
         plan = backfill.with_backfill(plan, model, self.batches, vars_json, self.size)
         self.batch_of = dict(

@@ -102,7 +102,7 @@ class Deployer:
         self.op.colour_from, self.op.colour_to = self.live, idle
 
     # -- planning ----------------------------------------------------------------------------------
-    def preflight(self, rows: Sequence[Row]) -> None:
+    def preflight(self, rows: Sequence[Row]) -> dict[str, Any]:
         """Before the lock and before anything is written: the project must build blue/green into the
         consumer schemas (``plan.publication``). Parsed with the colour the journal ``rows`` (read without
         the lock) say is idle, so the parse under the lock is usually a cache hit."""
@@ -112,6 +112,7 @@ class Deployer:
         publication.deploy_relations(
             ((n.schema, n.alias) for n in relation_nodes(manifest)), self.cfg.consumer_schemas, colour
         )
+        return manifest
 
     def plan(self, rows: Sequence[Row]) -> Plan:
         """The plan from the journal ``rows``: build the colour readers do not use now."""
