@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -165,6 +165,17 @@ class Rollback:
         op.git_sha = target.git_sha
         op.colour_from, op.colour_to = self.before.colour if self.before else None, target.colour
         self.relations = relations_of(self.rt, target.deploy_id, target.colour)
+        return self._plan(
+            op.colour_from or target.colour, target.colour, target.deploy_id, current_views(self.rt)
+        )
+
+    def _plan(
+        self,
+        current: history.Colour,
+        colour: history.Colour,
+        deploy_id: str,
+        existing_views: Mapping[str, tuple[str, ...]],
+    ) -> Plan:
         cfg = self.rt.ctx.config
         return republish_plan(
             RepublishInputs(
@@ -172,11 +183,11 @@ class Rollback:
                 dialect=self.rt.engine.dialect,
                 database=self.rt.engine.database,
                 consumer_schemas=cfg.consumer_schemas,
-                current=op.colour_from or target.colour,
-                target=target.colour,
-                target_deploy=target.deploy_id,
+                current=current,
+                target=colour,
+                target_deploy=deploy_id,
                 published=self.relations,
-                existing_views=current_views(self.rt),
+                existing_views=existing_views,
                 reader_roles=cfg.reader_roles,
             )
         )
@@ -241,30 +252,12 @@ class Rollback:
         op.detail = history.back_to(pub.serves)
         op.colour_from, op.colour_to = self.before.colour if self.before else None, pub.colour
         self.relations = relations_of(self.rt, pub.serves, pub.colour)
-        plan = self.plan_for_verify()
+        plan = self._plan(pub.colour, pub.colour, pub.serves, {})
         publisher = Publisher(op, self.rt.ctx.config.consumer_schemas, self.rt.ctx.config.reader_roles)
         self._verify(publisher, plan)
         op.finish("succeeded")
         return self._result(
             "success", f"Rollback {op.op_id} finished: {pub.colour} (deploy {pub.serves}) is live"
-        )
-
-    def plan_for_verify(self) -> Plan:
-        cfg, target = self.rt.ctx.config, self.target
-        assert target is not None
-        return republish_plan(
-            RepublishInputs(
-                environment=self.rt.ctx.env_name,
-                dialect=self.rt.engine.dialect,
-                database=self.rt.engine.database,
-                consumer_schemas=cfg.consumer_schemas,
-                current=target.colour,
-                target=target.colour,
-                target_deploy=target.serves or target.deploy_id,
-                published=self.relations,
-                existing_views={},
-                reader_roles=cfg.reader_roles,
-            )
         )
 
     def _verify(self, publisher: Publisher, plan: Plan) -> None:
