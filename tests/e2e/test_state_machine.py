@@ -104,6 +104,7 @@ def test_a_killed_rollback_is_finished_by_its_rerun_and_a_forced_new_one_goes_no
 
 
 def _a_rollback_id_names_one_rollback(root: Path) -> None:
+    before = len(_rows(root))
     code, _, err = cli(root, "rollback", "--env", "prod", "--reason", "x", "--rollback-id", "d1")
     assert code == 2 and "already the id of a deploy" in err
     code, _out, err = cli(root, "rollback", "--env", "prod", "--reason", "x", "--rollback-id", "bad id")

@@ -252,7 +252,7 @@ def purge_aside(
             duration_s=time.monotonic() - started,
         )
     op = Operation(rt, op_id=purge_id, kind="restore", reason=reason)
-    with locked(op, force_unlock=force_unlock):
+    with locked(op, force_unlock=force_unlock, option="--rollback-id"):
         for (a, why), stmt in zip(drops, statements, strict=True):
             engine.execute(stmt)
             op.record(op.row("purge-aside", "succeeded", detail=f"{a.schema}.{a.name}: {why}"))

@@ -24,7 +24,7 @@ from pipelineops.dbt.runner import DbtInvocation
 from pipelineops.engines.base import Row, run_statements
 from pipelineops.errors import UserError
 from pipelineops.execute.cutover import CUTOVER_STEPS, Publisher
-from pipelineops.execute.operation import Operation, check_reuse, locked
+from pipelineops.execute.operation import Operation, locked
 from pipelineops.execute.republish import relations_of, steps_to
 from pipelineops.plan import gates, history, publication
 from pipelineops.plan.bluegreen_swap import (
@@ -174,9 +174,8 @@ class Deployer:
     # -- execution ---------------------------------------------------------------------------------
     def execute(self, *, force_unlock: bool) -> DeployResult:
         op = self.op
-        with locked(op, force_unlock=force_unlock) as rows:
+        with locked(op, force_unlock=force_unlock, option="--deploy-id") as rows:
             done = history.progress(rows, op.op_id)
-            check_reuse(done, op, option="--deploy-id")
             if done.finished == "succeeded":
                 pub = done.published
                 self._set_colours(None, pub.colour if pub else "BLUE")

@@ -133,15 +133,17 @@ def chaos_pause(environ: Mapping[str, str], point: str) -> None:
 
 
 @contextmanager
-def locked(op: Operation, *, force_unlock: bool) -> Iterator[list[Row]]:
+def locked(op: Operation, *, force_unlock: bool, option: str) -> Iterator[list[Row]]:
     """Hold the deploy lock for ``op``; yields the journal as read under the lock.
 
-    Steps a dead run of the same id left open are journalled as abandoned first. Whatever ends the body —
-    an error, Ctrl-C — a ``finish failed`` row is written unless the body wrote its own finish, and the lock
-    is released.
+    The id is checked first (``check_reuse``, ``option`` names it in errors), before the lock is taken
+    and before anything is written. Steps a dead run of the same id left open are journalled as abandoned.
+    Whatever ends the body — an error, Ctrl-C — a ``finish failed`` row is written unless the body wrote
+    its own finish, and the lock is released.
     """
     rt, journal = op.rt, op.rt.journal
     journal.migrate()
+    check_reuse(history.progress(journal.history(), op.op_id), op, option=option)
     if rt.ctx.environ.get("PIPELINEOPS_CHAOS_PAUSE"):
         rt.engine.close()  # release the local warehouse while paused, as a dbt run does
         chaos_pause(rt.ctx.environ, "before-lock")

@@ -21,7 +21,7 @@ from pipelineops.dbt.artifacts import relation_nodes
 from pipelineops.engines.base import Row
 from pipelineops.errors import CheckFailed, UserError
 from pipelineops.execute.cutover import Publisher
-from pipelineops.execute.operation import Operation, check_reuse, locked, refuse_ended
+from pipelineops.execute.operation import Operation, locked, refuse_ended
 from pipelineops.plan import history, publication, sql
 from pipelineops.plan.bluegreen_swap import VERIFY_GRANTS, Published, colour_schema, cutover_steps
 from pipelineops.plan.rollback import RepublishInputs, republish_plan
@@ -195,9 +195,8 @@ class Rollback:
     # -- execution ---------------------------------------------------------------------------------
     def execute(self, *, force_unlock: bool) -> RollbackResult:
         op, env = self.op, self.rt.ctx.env_name
-        with locked(op, force_unlock=force_unlock) as rows:
+        with locked(op, force_unlock=force_unlock, option="--rollback-id") as rows:
             done = history.progress(rows, op.op_id)
-            check_reuse(done, op, option="--rollback-id")
             if done.target and self.to_deploy and done.target != self.to_deploy:
                 raise UserError(
                     f"rollback {op.op_id} goes back to deploy {done.target}, not {self.to_deploy}",

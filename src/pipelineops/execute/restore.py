@@ -18,7 +18,7 @@ from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.engines.base import Row, first_value, run_statements
 from pipelineops.errors import CheckFailed, UserError
-from pipelineops.execute.operation import Operation, check_reuse, locked, refuse_ended
+from pipelineops.execute.operation import Operation, locked, refuse_ended
 from pipelineops.plan import aside, history, sql
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.rollback import Recoverability, Route, timetravel_plan
@@ -118,9 +118,8 @@ class Restore:
 
     def execute(self, *, force_unlock: bool) -> RestoreResult:
         op, rt, engine = self.op, self.rt, self.rt.engine
-        with locked(op, force_unlock=force_unlock) as rows:
+        with locked(op, force_unlock=force_unlock, option="--rollback-id") as rows:
             done = history.progress(rows, op.op_id)
-            check_reuse(done, op, option="--rollback-id")
             if done.finished == "succeeded":
                 return RestoreResult(op.op_id, None, None, None, None, None, 0)
             refuse_ended(done, op, option="--rollback-id")
