@@ -109,6 +109,7 @@ def _a_rollback_id_names_one_rollback(root: Path) -> None:
     assert code == 2 and "already the id of a deploy" in err
     code, _out, err = cli(root, "rollback", "--env", "prod", "--reason", "x", "--rollback-id", "bad id")
     assert code == 2 and "not a valid operation id" in err
+    assert len(_rows(root)) == before  # refused before the lock: nothing journalled under d1
     assert _live(root)[0] == "d2"
 
 
