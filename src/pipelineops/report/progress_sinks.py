@@ -112,8 +112,19 @@ def terminal_size(stream: TextIO) -> tuple[int, int]:
     return size.columns or 80, size.lines or 24
 
 
-WITH_TOTAL = "{desc} {percentage:3.0f}%|{bar:24}| {status}"
-WITHOUT_TOTAL = "{desc}: {status}"
+BAR_CELLS = 12
+WITH_BAR = "{desc} {percentage:3.0f}%|{bar:" + str(BAR_CELLS) + "}| {status}"
+WITHOUT_BAR = "{desc}: {status}"
+
+
+def line_format(title: str, status: str, columns: int, *, bar: bool) -> str:
+    """tqdm's ``bar_format``: a 12-cell bar when the total is known and the line has room for it next to
+    the counts; the counts are never shortened for it, the running node (last) may be cut at the right
+    edge and does not make the bar come and go."""
+    counts = status.split(", now ", 1)[0]
+    if not bar or len(f"{title} 100%|{' ' * BAR_CELLS}| {counts}") > columns:
+        return WITHOUT_BAR
+    return WITH_BAR
 
 
 class LiveProgress(SilentProgress):
@@ -136,7 +147,7 @@ class LiveProgress(SilentProgress):
             file=stream,
             desc=title,
             total=None,
-            bar_format=WITHOUT_TOTAL,
+            bar_format=WITHOUT_BAR,
             leave=False,
             mininterval=0,
             ncols=terminal_size(stream)[0],
@@ -151,7 +162,9 @@ class LiveProgress(SilentProgress):
         if state.total is not None:
             self.bar.total = state.total
             self.bar.n = min(state.done, state.total)
-            self.bar.bar_format = WITH_TOTAL
+        self.bar.bar_format = line_format(
+            state.title, self.bar.status, self.bar.ncols, bar=state.total is not None
+        )
         if self.color and state.failed:
             self.bar.colour = "red"
         self.bar.refresh()
