@@ -113,16 +113,18 @@ def terminal_size(stream: TextIO) -> tuple[int, int]:
 
 
 BAR_CELLS = 12
+NODE_ROOM = 20
 WITH_BAR = "{desc} {percentage:3.0f}%|{bar:" + str(BAR_CELLS) + "}| {status}"
 WITHOUT_BAR = "{desc}: {status}"
 
 
 def line_format(title: str, status: str, columns: int, *, bar: bool) -> str:
     """tqdm's ``bar_format``: a 12-cell bar when the total is known and the line has room for it next to
-    the counts; the counts are never shortened for it, the running node (last) may be cut at the right
-    edge and does not make the bar come and go."""
+    the counts and 20 characters of the running node; the status is never shortened for the bar. The
+    node's own name does not count, so it cannot make the bar come and go; a long one is cut at the
+    right edge (it is last)."""
     counts = status.split(", now ", 1)[0]
-    if not bar or len(f"{title} 100%|{' ' * BAR_CELLS}| {counts}") > columns:
+    if not bar or len(f"{title} 100%|{' ' * BAR_CELLS}| {counts}, now ") + NODE_ROOM > columns:
         return WITHOUT_BAR
     return WITH_BAR
 

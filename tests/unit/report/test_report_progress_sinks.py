@@ -8,6 +8,7 @@ import os
 import re
 import struct
 import termios
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,29 @@ from pipelineops.report.reporter import (
 
 
 class _Tty(io.StringIO):
+    """A terminal: 80x24 by default (no size to read), or the size of the pty ``fd``; its text kept here."""
+
+    def __init__(self, fd: int | None = None) -> None:
+        super().__init__()
+        self.fd = fd
+
     def isatty(self) -> bool:
         return True
+
+    def fileno(self) -> int:
+        return super().fileno() if self.fd is None else self.fd
+
+
+@pytest.fixture
+def wide() -> Iterator[_Tty]:
+    """A terminal of 120 columns."""
+    leader, follower = os.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    try:
+        yield _Tty(follower)
+    finally:
+        os.close(leader)
+        os.close(follower)
 
 
 class _Clock:
@@ -89,9 +111,9 @@ def test_heartbeat_beats_every_30_seconds_on_events_and_ticks() -> None:
     assert lines == ["built 1/1000, 1 failed, 30s", "built 1/1000, 1 failed, 1m01s"]
 
 
-def test_live_progress_draws_counts_estimate_and_running_node_then_clears_the_line() -> None:
+def test_live_progress_draws_counts_estimate_and_running_node_then_clears_the_line(wide: _Tty) -> None:
     clock = _Clock()
-    stream = _Tty()
+    stream = wide
     sink = LiveProgress(
         "dbt build", "built", clock, stream, color=False, previous=PreviousRun({"a": 2.0, "b": 2.0})
     )
@@ -115,15 +137,23 @@ def test_live_progress_draws_counts_estimate_and_running_node_then_clears_the_li
     assert text.endswith("\r"), "the live line is cleared at the end"
 
 
-def test_line_format_drops_the_bar_rather_than_shorten_the_counts() -> None:
+def test_line_format_drops_the_bar_rather_than_shorten_the_status() -> None:
     status = "1/2, 0 failed, 3s elapsed, now model with_a_name_long_enough_to_be_cut"
     assert line_format("dbt build", status, 80, bar=True) == WITH_BAR
     assert line_format("dbt build", status, 80, bar=False) == WITHOUT_BAR
-    assert line_format("dbt build (deploy-build)", status, 50, bar=True) == WITHOUT_BAR
+    assert line_format("dbt build (deploy-build)", status, 80, bar=True) == WITHOUT_BAR
 
 
-def test_live_progress_in_colour_turns_red_after_a_failure() -> None:
+def test_live_progress_on_a_narrow_terminal_shows_the_status_without_a_bar() -> None:
     stream = _Tty()
+    sink = LiveProgress("dbt build (deploy-build)", "built", _Clock(), stream, color=True)
+    sink.update(UnitStarted("a", "model a", total=2))
+    sink.close()
+    assert "dbt build (deploy-build): 0/2, 0 failed, 0s elapsed, now model a" in _frames(stream.getvalue())
+
+
+def test_live_progress_in_colour_turns_red_after_a_failure(wide: _Tty) -> None:
+    stream = wide
     sink = LiveProgress("dbt build", "built", _Clock(), stream, color=True)
     sink.update(UnitStarted("a", "model a", total=2))
     assert "\x1b[32m" in stream.getvalue()
