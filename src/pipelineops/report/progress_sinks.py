@@ -145,6 +145,7 @@ class LiveProgress(SilentProgress):
         super().__init__(title, verb, clock, previous)
         self.stream = stream
         self.color = color
+        self.narrow = False
         self.bar = _Bar(
             file=stream,
             desc=title,
@@ -165,8 +166,10 @@ class LiveProgress(SilentProgress):
             self.bar.total = state.total
             self.bar.n = min(state.done, state.total)
         self.bar.bar_format = line_format(
-            state.title, self.bar.status, self.bar.ncols, bar=state.total is not None
+            state.title, self.bar.status, self.bar.ncols, bar=state.total is not None and not self.narrow
         )
+        # once the counts outgrow the room for a bar (warnings appear), it stays away: no flicker
+        self.narrow = self.narrow or (state.total is not None and self.bar.bar_format == WITHOUT_BAR)
         if self.color and state.failed:
             self.bar.colour = "red"
         self.bar.refresh()

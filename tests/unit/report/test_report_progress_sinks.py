@@ -70,7 +70,7 @@ STATUS = re.compile(r"(\d+)/(\d+|\?), (\d+) failed")
 
 def _frames(text: str) -> list[str]:
     """What a terminal showed, frame by frame: the text between carriage returns and newlines."""
-    return [f for f in re.split(r"[\r\n]", text) if f.strip()]
+    return [f.rstrip() for f in re.split(r"[\r\n]", text) if f.strip()]
 
 
 def _counts(text: str) -> list[tuple[str, str, str]]:
@@ -272,3 +272,20 @@ def test_github_heartbeat_outside_any_group_and_none_in_json_mode(tmp_path: Path
         clock.now += 60
         progress.tick()
     assert stream.getvalue() == ""
+
+
+def test_live_progress_drops_the_bar_for_good_once_the_counts_outgrow_it() -> None:
+    """On 80 columns a bar fits next to ``0/2, 0 failed``, not next to the estimate that follows; when
+    the estimate goes away at the end, the bar does not come back."""
+    stream = _Tty()
+    sink = LiveProgress("x", "built", _Clock(), stream, color=False)
+    sink.update(UnitStarted("a", "model a", total=2))
+    sink.update(UnitFinished("a", "failed"))
+    sink.update(UnitFinished("b", "ok"))
+    frames = _frames(stream.getvalue())
+    sink.close()
+    assert frames[-3:] == [
+        "x   0%|            | 0/2, 0 failed, 0s elapsed, now model a",
+        "x: 1/2, 1 failed, 0s elapsed, ~0s left",
+        "x: 2/2, 1 failed, 0s elapsed",
+    ]
