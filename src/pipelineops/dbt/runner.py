@@ -109,9 +109,7 @@ class DbtRunner:
         self.target_path.mkdir(parents=True, exist_ok=True)
         self.log_path.mkdir(parents=True, exist_ok=True)
         structured = on_event is not None
-        cmd = self.command(args) + (
-            ["--log-format", "json", "--log-format-file", "debug"] if structured else []
-        )
+        cmd = self.command(args) + (json_log_flags(args) if structured else [])
         env = {
             **os.environ,
             **self.env,
@@ -142,6 +140,19 @@ class DbtRunner:
                     on_event(parsed.event)
             returncode = proc.wait()
         return DbtInvocation(tuple(args), returncode, self.target_path, tuple(tail))
+
+
+def _given(args: Sequence[str], flag: str) -> bool:
+    return any(a == flag or a.startswith(flag + "=") for a in args)
+
+
+def json_log_flags(args: Sequence[str]) -> list[str]:
+    """``--log-format json`` for the console, unless the caller chose a format; the file log keeps dbt's
+    default (``debug``), which ``--log-format json`` would otherwise change, unless the caller chose one."""
+    if _given(args, "--log-format"):
+        return []
+    file_format = [] if _given(args, "--log-format-file") else ["--log-format-file", "debug"]
+    return ["--log-format", "json", *file_format]
 
 
 def _lines(stream: IO[str], on_tick: Callable[[], None] | None, tick_seconds: float) -> Iterator[str]:

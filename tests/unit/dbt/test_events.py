@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipelineops.dbt.events import LogLine, parse_line, previous_run, progress_verb
-from pipelineops.dbt.runner import _lines
+from pipelineops.dbt.runner import _lines, json_log_flags
 from pipelineops.report.progress import UnitFinished, UnitStarted
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "dbt"
@@ -160,3 +160,17 @@ def test_lines_tick_while_the_stream_is_quiet() -> None:
     with os.fdopen(read_fd) as reader:
         assert list(_lines(reader, tick, 0.01)) == ["first", "second"]
     assert ticks
+
+
+@pytest.mark.parametrize(
+    ("args", "flags"),
+    [
+        (("build",), ["--log-format", "json", "--log-format-file", "debug"]),
+        (("source", "freshness", "--log-format-file", "json"), ["--log-format", "json"]),
+        (("build", "--log-format-file=text"), ["--log-format", "json"]),
+        (("build", "--log-format", "text"), []),
+        (("build", "--log-format=json"), []),
+    ],
+)
+def test_json_log_flags_keep_the_callers_own_log_formats(args: tuple[str, ...], flags: list[str]) -> None:
+    assert json_log_flags(args) == flags
