@@ -18,14 +18,14 @@ from pipelineops.report.progress import Outcome, PreviousRun, ProgressEvent, Uni
 
 log = logging.getLogger(__name__)
 
-#: dbt subcommands that run nodes one by one, and the verb their progress is told with
+#: dbt subcommands that log each node's start and result, and the verb their progress is told with
+#: (``dbt clone`` logs neither, so it has no progress to show)
 VERBS: Mapping[str, str] = {
     "build": "built",
     "run": "ran",
     "test": "tested",
     "seed": "seeded",
     "snapshot": "snapshotted",
-    "clone": "cloned",
 }
 
 #: events that end one node (``LogBatchResult`` ends one batch of a microbatch model, not the node)

@@ -105,6 +105,7 @@ def test_start_label_falls_back_to_the_unique_id() -> None:
         (("build", "--vars", "{}"), "built"),
         (("seed",), "seeded"),
         (("source", "freshness"), "checked"),
+        (("clone", "--state", "s"), None),
         (("source",), None),
         (("parse",), None),
         (("ls",), None),
