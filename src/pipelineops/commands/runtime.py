@@ -77,7 +77,9 @@ class Runtime:
         with reporter.group(title):
             if verb is None:
                 return runner.run(args, on_line=reporter.tool_output)
-            with reporter.progress(title, verb=verb, previous=previous_run(runner.target_path)) as progress:
+            with reporter.progress(
+                title, verb=verb, previous=previous_run(runner.target_path, args[0])
+            ) as progress:
                 return runner.run(
                     args, on_line=reporter.tool_output, on_event=progress.update, on_tick=progress.tick
                 )

@@ -116,11 +116,16 @@ def parse_line(line: str) -> LogLine:
     return LogLine(_text(info), event)
 
 
-def previous_run(target_path: Path) -> PreviousRun | None:
-    """Per-node seconds of the last run in ``target_path`` (its ``run_results.json``), if there is one."""
+def previous_run(target_path: Path, command: str | None = None) -> PreviousRun | None:
+    """Per-node seconds of the last run in ``target_path`` (its ``run_results.json``), if there is one and
+    it ran the same dbt ``command`` (a ``clone`` before a ``build`` in the same folder says nothing of it)."""
     path = target_path / "run_results.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        which = data.get("args", {}).get("which")
+        if command is not None and which is not None and which != command:
+            log.debug("previous run in %s was dbt %s, not %s", path, which, command)
+            return None
         seconds = {
             str(r["unique_id"]): float(r["execution_time"])
             for r in data.get("results", [])

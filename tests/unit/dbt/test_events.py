@@ -11,7 +11,7 @@ import pytest
 
 from pipelineops.dbt.events import LogLine, parse_line, previous_run, progress_verb
 from pipelineops.dbt.runner import _lines, json_log_flags
-from pipelineops.report.progress import UnitFinished, UnitStarted
+from pipelineops.report.progress import PreviousRun, UnitFinished, UnitStarted
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "dbt"
 #: stdout of `dbt build --log-format json` of tests/fixtures/dbt_tiny with a failing accepted_values test
@@ -122,6 +122,14 @@ def test_previous_run_reads_per_node_seconds_and_the_elapsed_time(tmp_path: Path
     assert previous is not None
     assert previous.seconds["seed.pipelineops_demo.raw_customers"] == pytest.approx(0.2706, abs=1e-4)
     assert len(previous.seconds) == 4 and previous.elapsed == pytest.approx(5.9209, abs=1e-4)
+
+
+def test_previous_run_of_another_dbt_command_is_not_used(tmp_path: Path) -> None:
+    results = {"args": {"which": "clone"}, "results": [{"unique_id": "a", "execution_time": 0.01}]}
+    (tmp_path / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
+    assert previous_run(tmp_path, "build") is None
+    assert previous_run(tmp_path, "clone") == PreviousRun({"a": 0.01})
+    assert previous_run(tmp_path) == PreviousRun({"a": 0.01})
 
 
 @pytest.mark.parametrize(
