@@ -129,10 +129,10 @@ def main(
         format="%(levelname)s %(name)s: %(message)s",
         force=True,
     )
-    reporter = make_reporter(environ, stdout, verbose=debug)
+    json_mode = bool(opts.pop("json", False))
+    reporter = make_reporter(environ, stdout, verbose=debug, json_mode=json_mode)
     stage_name = opts.pop("stage")
     stage: Stage = next(s for s in STAGES if s.name == stage_name)
-    json_mode = bool(opts.pop("json", False))
     try:
         report = _run(stage, opts, environ=environ, reporter=reporter)
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ from pipelineops.commands.context import Context
 from pipelineops.config import Config
 from pipelineops.dbt import parse_cache
 from pipelineops.dbt.artifacts import load_json
+from pipelineops.dbt.events import previous_run, progress_verb
 from pipelineops.dbt.runner import DbtInvocation, DbtRunner
 from pipelineops.engines.base import Engine
 from pipelineops.engines.factory import open_engine
@@ -70,9 +71,18 @@ class Runtime:
         """Run dbt with the warehouse released (the local engine is single-process)."""
         self.engine.close()
         reporter = self.ctx.reporter
-        with reporter.group(f"dbt {' '.join(args[:1])} ({name})"):
-            result = self.dbt(name).run(args, on_line=reporter.tool_output)
-        return result
+        runner = self.dbt(name)
+        title = f"dbt {' '.join(args[:1])} ({name})"
+        verb = progress_verb(args)
+        with reporter.group(title):
+            if verb is None:
+                return runner.run(args, on_line=reporter.tool_output)
+            with reporter.progress(
+                title, verb=verb, previous=previous_run(runner.target_path, args[0])
+            ) as progress:
+                return runner.run(
+                    args, on_line=reporter.tool_output, on_event=progress.update, on_tick=progress.tick
+                )
 
     def parse(self, name: str, vars_json: str) -> dict[str, Any]:
         """``dbt parse`` with the given vars; returns the manifest (reused when nothing dbt reads changed)."""

@@ -10,14 +10,20 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
+from pipelineops.dbt.events import LogLine, parse_line
 from pipelineops.errors import UserError
+from pipelineops.report.progress import ProgressEvent
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +86,21 @@ class DbtRunner:
             str(self.log_path),
         ]
 
-    def run(self, args: Sequence[str], *, on_line: Callable[[str], None] | None = None) -> DbtInvocation:
-        """Run ``dbt <args>`` and return how it ended; dbt's own failures are not raised here."""
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        on_line: Callable[[str], None] | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+        on_tick: Callable[[], None] | None = None,
+        tick_seconds: float = 1.0,
+    ) -> DbtInvocation:
+        """Run ``dbt <args>`` and return how it ended; dbt's own failures are not raised here.
+
+        With ``on_event``, dbt logs JSON to stdout: ``on_line`` still gets each event's text line and
+        ``on_event`` the node progress read from its fields. ``on_tick`` is called about every
+        ``tick_seconds``, also while dbt is quiet (a long node), so that progress can redraw or beat.
+        """
         if not (self.project_dir / "dbt_project.yml").is_file():
             raise UserError(
                 f"no dbt project at {self.project_dir} (dbt_project.yml missing)",
@@ -89,7 +108,8 @@ class DbtRunner:
             )
         self.target_path.mkdir(parents=True, exist_ok=True)
         self.log_path.mkdir(parents=True, exist_ok=True)
-        cmd = self.command(args)
+        structured = on_event is not None
+        cmd = self.command(args) + (json_log_flags(args) if structured else [])
         env = {
             **os.environ,
             **self.env,
@@ -109,14 +129,63 @@ class DbtRunner:
             bufsize=1,
         ) as proc:
             assert proc.stdout is not None
-            for line in proc.stdout:
-                line = line.rstrip("\n")
-                tail.append(line)
-                del tail[:-200]
-                if on_line is not None:
-                    on_line(line)
+            for raw in _lines(proc.stdout, on_tick, tick_seconds):
+                parsed = parse_line(raw) if structured else LogLine((raw,))
+                for line in parsed.text:
+                    tail.append(line)
+                    del tail[:-200]
+                    if on_line is not None:
+                        on_line(line)
+                if parsed.event is not None and on_event is not None:
+                    on_event(parsed.event)
             returncode = proc.wait()
         return DbtInvocation(tuple(args), returncode, self.target_path, tuple(tail))
+
+
+def _given(args: Sequence[str], flag: str) -> bool:
+    return any(a == flag or a.startswith(flag + "=") for a in args)
+
+
+def json_log_flags(args: Sequence[str]) -> list[str]:
+    """``--log-format json`` for the console, unless the caller chose a format; the file log keeps dbt's
+    default (``debug``), which ``--log-format json`` would otherwise change, unless the caller chose one."""
+    if _given(args, "--log-format"):
+        return []
+    file_format = [] if _given(args, "--log-format-file") else ["--log-format-file", "debug"]
+    return ["--log-format", "json", *file_format]
+
+
+def _lines(stream: IO[str], on_tick: Callable[[], None] | None, tick_seconds: float) -> Iterator[str]:
+    """The lines of ``stream`` without their newline; ``on_tick()`` while none arrives for a while."""
+    if on_tick is None:
+        for raw in stream:
+            yield raw.rstrip("\n")
+        return
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        try:
+            for raw in stream:
+                lines.put(raw.rstrip("\n"))
+        finally:
+            lines.put(None)
+
+    reader = threading.Thread(target=pump, name="dbt-output", daemon=True)
+    reader.start()
+    next_tick = time.monotonic() + tick_seconds
+    while True:
+        try:
+            line = lines.get(timeout=max(next_tick - time.monotonic(), 0.0))
+        except queue.Empty:
+            pass
+        else:
+            if line is None:
+                break
+            yield line
+        if time.monotonic() >= next_tick:
+            on_tick()
+            next_tick = time.monotonic() + tick_seconds
+    reader.join()
 
 
 def vars_arg(values: Mapping[str, object]) -> str:

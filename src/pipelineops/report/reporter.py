@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol, TextIO
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Literal, Protocol, TextIO
 
 from pipelineops.report import actions
 from pipelineops.report.json_out import render_json
 from pipelineops.report.markdown import render_markdown
 from pipelineops.report.model import Level, StageReport
+from pipelineops.report.progress import PreviousRun, render_summary
+from pipelineops.report.progress_sinks import (
+    Clock,
+    HeartbeatProgress,
+    LiveProgress,
+    ProgressSink,
+    SilentProgress,
+)
 from pipelineops.report.terminal import render_terminal
 
 logger = logging.getLogger(__name__)
+
+#: how a terminal shows progress: a live line, a heartbeat line (CI), or not at all
+ProgressMode = Literal["live", "heartbeat", "off"]
 
 
 class Reporter(Protocol):
@@ -35,6 +47,13 @@ class Reporter(Protocol):
         ...
 
     def group(self, title: str) -> AbstractContextManager[None]: ...
+    def progress(
+        self, title: str, *, verb: str, previous: PreviousRun | None = None
+    ) -> AbstractContextManager[ProgressSink]:
+        """Progress of long work (``verb`` as in ``built 3/10``): a live line on a terminal, a heartbeat
+        in CI, nothing in ``--json`` or a pipe; the final counts go to the step summary."""
+        ...
+
     def output(self, name: str, value: str) -> None: ...
     def summary(self, markdown: str) -> None: ...
     def mask(self, secret: str) -> None: ...
@@ -58,20 +77,33 @@ def _prefix(file: str | None, line: int | None, title: str | None) -> str:
 class TerminalReporter:
     """Prefixed lines on one stream; outputs are listed after the report, summaries are kept, not printed."""
 
-    def __init__(self, stream: TextIO, *, color: bool, verbose: bool = False) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        color: bool,
+        verbose: bool = False,
+        progress: ProgressMode = "off",
+        clock: Clock = time.monotonic,
+    ) -> None:
         self.stream = stream
         self.color = color
         self.verbose = verbose
+        self.progress_mode = progress
+        self.clock = clock
         self.outputs: dict[str, str] = {}
         self._pending: dict[str, str] = {}
         self.summaries: list[str] = []
         self._secrets: list[str] = []
+        self._sink: ProgressSink | None = None
 
     def _write(self, text: str) -> None:
         for secret in self._secrets:
             text = text.replace(secret, "***")
-        self.stream.write(text if text.endswith("\n") else text + "\n")
-        self.stream.flush()
+        sink = self._sink
+        with sink.writing() if sink is not None else nullcontext():
+            self.stream.write(text if text.endswith("\n") else text + "\n")
+            self.stream.flush()
 
     def _line(self, level: str, message: str, title: str | None, file: str | None, line: int | None) -> None:
         self._write(f"{level}: {_prefix(file, line, title)}{message}")
@@ -112,6 +144,29 @@ class TerminalReporter:
     def group(self, title: str) -> AbstractContextManager[None]:
         return self._group(title)
 
+    def _sink_for(self, title: str, verb: str, previous: PreviousRun | None) -> ProgressSink:
+        if self.progress_mode == "live":
+            return LiveProgress(title, verb, self.clock, self.stream, color=self.color, previous=previous)
+        if self.progress_mode == "heartbeat":
+            return HeartbeatProgress(title, verb, self.clock, self._write, previous=previous)
+        return SilentProgress(title, verb, self.clock, previous)
+
+    @contextmanager
+    def _progress(self, title: str, verb: str, previous: PreviousRun | None) -> Iterator[ProgressSink]:
+        sink = self._sink_for(title, verb, previous)
+        self._sink = sink
+        try:
+            yield sink
+        finally:
+            self._sink = None
+            sink.close()
+            self.summary(render_summary(sink.state, self.clock()))
+
+    def progress(
+        self, title: str, *, verb: str, previous: PreviousRun | None = None
+    ) -> AbstractContextManager[ProgressSink]:
+        return self._progress(title, verb, previous)
+
     def output(self, name: str, value: str) -> None:
         self.outputs[name] = value
         self._pending[name] = value
@@ -139,9 +194,19 @@ class TerminalReporter:
 class GithubActionsReporter:
     """Workflow commands on the stream; outputs and the step summary go to the runner's files."""
 
-    def __init__(self, env: Mapping[str, str], stream: TextIO) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        stream: TextIO,
+        *,
+        heartbeat: bool = True,
+        clock: Clock = time.monotonic,
+    ) -> None:
         self.env = env
         self.stream = stream
+        self.heartbeat = heartbeat
+        self.clock = clock
+        self._groups: list[str] = []
 
     def _annotate(
         self, level: Level, message: str, title: str | None, file: str | None, line: int | None
@@ -174,13 +239,42 @@ class GithubActionsReporter:
     @contextmanager
     def _group(self, title: str) -> Iterator[None]:
         actions.issue(self.stream, "group", title)
+        self._groups.append(title)
         try:
             yield
         finally:
+            self._groups.pop()
             actions.issue(self.stream, "endgroup")
 
     def group(self, title: str) -> AbstractContextManager[None]:
         return self._group(title)
+
+    def _beat(self, line: str) -> None:
+        """A heartbeat goes outside the folded group: close it, log the line, reopen it."""
+        if not self._groups:
+            actions.write_plain(self.stream, line)
+            return
+        actions.issue(self.stream, "endgroup")
+        actions.write_plain(self.stream, line)
+        actions.issue(self.stream, "group", f"{self._groups[-1]} (continued)")
+
+    @contextmanager
+    def _progress(self, title: str, verb: str, previous: PreviousRun | None) -> Iterator[ProgressSink]:
+        sink: ProgressSink = (
+            HeartbeatProgress(title, verb, self.clock, self._beat, previous=previous)
+            if self.heartbeat
+            else SilentProgress(title, verb, self.clock, previous)
+        )
+        try:
+            yield sink
+        finally:
+            sink.close()
+            self.summary(render_summary(sink.state, self.clock()))
+
+    def progress(
+        self, title: str, *, verb: str, previous: PreviousRun | None = None
+    ) -> AbstractContextManager[ProgressSink]:
+        return self._progress(title, verb, previous)
 
     def output(self, name: str, value: str) -> None:
         actions.set_output(self.env, name, value)
@@ -201,9 +295,24 @@ class GithubActionsReporter:
         self.summary(render_markdown(report))
 
 
-def make_reporter(env: Mapping[str, str], stream: TextIO, *, verbose: bool = False) -> Reporter:
-    """GitHub Actions when ``GITHUB_ACTIONS == "true"``, else a terminal (coloured on a TTY, not NO_COLOR)."""
+def progress_mode(env: Mapping[str, str], stream: TextIO, *, json_mode: bool) -> ProgressMode:
+    """A live line only on an interactive terminal; a heartbeat in CI; nothing in ``--json`` or a pipe."""
+    if json_mode:
+        return "off"
+    if env.get("CI", "").lower() not in ("", "0", "false"):
+        return "heartbeat"
+    if stream.isatty() and env.get("TERM") != "dumb":
+        return "live"
+    return "off"
+
+
+def make_reporter(
+    env: Mapping[str, str], stream: TextIO, *, verbose: bool = False, json_mode: bool = False
+) -> Reporter:
+    """GitHub Actions when ``GITHUB_ACTIONS == "true"``, else a terminal (coloured on a TTY, not NO_COLOR,
+    not TERM=dumb)."""
     if env.get("GITHUB_ACTIONS") == "true":
-        return GithubActionsReporter(env, stream)
-    color = stream.isatty() and not env.get("NO_COLOR")
-    return TerminalReporter(stream, color=color, verbose=verbose)
+        return GithubActionsReporter(env, stream, heartbeat=not json_mode)
+    color = stream.isatty() and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
+    mode = progress_mode(env, stream, json_mode=json_mode)
+    return TerminalReporter(stream, color=color, verbose=verbose, progress=mode)
