@@ -67,8 +67,9 @@ class Runtime:
         )
 
     def run_dbt(self, name: str, args: tuple[str, ...]) -> DbtInvocation:
-        """Run dbt with the warehouse released (the local engine is single-process)."""
-        self.engine.close()
+        """Run dbt with the warehouse released when the engine needs it (the local engine is single-process;
+        a Snowflake session stays open)."""
+        self.engine.release_for_dbt()
         reporter = self.ctx.reporter
         with reporter.group(f"dbt {' '.join(args[:1])} ({name})"):
             result = self.dbt(name).run(args, on_line=reporter.tool_output)

@@ -1,0 +1,199 @@
+"""The Snowflake end-to-end lane: every stage through ``pipelineops.cli.main`` with the real SnowflakeEngine
+and connector, against fakesnow's HTTP server (in this process) plus the semantics shim (shim.py), and
+dbt-snowflake (a subprocess, as in production) building the small project in ``project/`` on the same server.
+
+Each test gets its own database on the shared emulator. Every statement pipelineops sends (recorded at the
+connector, in this process; dbt's run in its subprocess) must pass the strict static check.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import fakesnow
+import pytest
+import snowflake.connector.cursor
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from tests.e2e_snowflake.shim import Shim
+from tests.sqlcheck.snowflake_check import check_snowflake_sql
+
+from pipelineops.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).with_name("project")
+
+CONFIG = """\
+version: 1
+dbt:
+  project_dir: dbt
+  profiles_dir: profiles
+layout:
+  consumer_schemas: [STAGING, MARTS]
+  journal_schema: PIPELINEOPS
+  reader_roles: [REPORTER]
+environments:
+  dev:
+    engine: snowflake
+    dbt_target: ci
+    database: {database}
+    snowflake: &sf
+      account: fakesnow
+      user: CI_DEPLOYER
+      role: DEPLOYER
+      warehouse: CI_WH
+      host: 127.0.0.1
+      port: {port}
+      protocol: http
+  prod:
+    engine: snowflake
+    dbt_target: prod
+    database: {database}
+    snowflake: *sf
+checks:
+  dbt_tests: true
+  row_count_delta: {{warn_pct: 50, fail_pct: 90}}
+  non_empty: true
+  contract: false
+  freshness: false
+"""
+
+PROFILES = """\
+lane:
+  target: prod
+  outputs:
+    prod: &sf
+      type: snowflake
+      account: fakesnow
+      user: "{{{{ env_var('SNOWFLAKE_USER') }}}}"
+      password: snow
+      role: "{{{{ env_var('SNOWFLAKE_ROLE') }}}}"
+      warehouse: "{{{{ env_var('SNOWFLAKE_WAREHOUSE') }}}}"
+      database: "{{{{ env_var('SNOWFLAKE_DATABASE') }}}}"
+      schema: ANALYTICS
+      host: 127.0.0.1
+      port: {port}
+      protocol: http
+      threads: 1
+      query_tag: "{{{{ env_var('PIPELINEOPS_QUERY_TAG', 'lane') }}}}"
+      connect_retries: 0
+      reuse_connections: true
+    ci:
+      <<: *sf
+      schema: CI
+"""
+
+
+@pytest.fixture(scope="session")
+def pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+@pytest.fixture(scope="session")
+def shim() -> Iterator[Shim]:
+    with Shim().install() as installed:
+        yield installed
+
+
+@pytest.fixture(scope="session")
+def server(shim: Shim) -> Iterator[dict[str, Any]]:
+    with fakesnow.server() as kwargs:
+        yield kwargs
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every statement pipelineops sends through the connector in this process."""
+    statements: list[str] = []
+    original = snowflake.connector.cursor.SnowflakeCursor.execute
+
+    def execute(self: Any, command: str, *args: Any, **kwargs: Any) -> Any:
+        statements.append(command)
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(snowflake.connector.cursor.SnowflakeCursor, "execute", execute)
+    return statements
+
+
+@dataclass
+class Lane:
+    root: Path
+    database: str
+    server: dict[str, Any]
+    shim: Shim
+    pem: str
+    sent: list[str]
+    outputs: list[str] = field(default_factory=list)
+
+    def cli(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        environ = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self.root),
+            "USER": "tester",
+            "SNOWFLAKE_PRIVATE_KEY": self.pem,
+            **(env or {}),
+        }
+        code = main([*args, "--config", str(self.root / "pipelineops.yml")], environ=environ, stdout=out, stderr=err)
+        self.outputs.append(out.getvalue() + err.getvalue())
+        return code, out.getvalue(), err.getvalue()
+
+    def ok(self, *args: str, env: dict[str, str] | None = None) -> str:
+        code, out, err = self.cli(*args, env=env)
+        assert code == 0, out + err
+        return out + err
+
+    def connect(self) -> Any:
+        return snowflake.connector.connect(**self.server, database=self.database)
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            cur.execute(sql)
+            return list(cur.fetchall())
+        finally:
+            conn.close()
+
+    def check_sent(self) -> None:
+        """Every statement pipelineops sent passes the strict static check."""
+        for statement in self.sent:
+            if statement.strip().upper() in ("BEGIN TRANSACTION", "COMMIT", "ROLLBACK"):
+                continue
+            if statement.upper().startswith("ALTER SESSION SET AUTOCOMMIT"):
+                continue  # the connector's own, from autocommit=False
+            check_snowflake_sql(statement)
+
+
+@pytest.fixture
+def lane(
+    tmp_path: Path, server: dict[str, Any], shim: Shim, pem: str, sent: list[str], request: pytest.FixtureRequest
+) -> Iterator[Lane]:
+    database = "LANE_" + "".join(c if c.isalnum() else "_" for c in request.node.name).upper()[:60]
+    root = tmp_path / "ws"
+    shutil.copytree(PROJECT, root / "dbt")
+    macros = root / "dbt" / "macros"
+    macros.mkdir()
+    for name in ("generate_schema_name.sql", "generate_database_name.sql"):
+        shutil.copy(REPO / "dbt" / "macros" / name, macros / name)
+    (root / "profiles").mkdir()
+    (root / "profiles" / "profiles.yml").write_text(PROFILES.format(port=server["port"]), encoding="utf-8")
+    (root / "pipelineops.yml").write_text(
+        CONFIG.format(database=database, port=server["port"]), encoding="utf-8"
+    )
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=root, check=True)
+    lane = Lane(root, database, server, shim, pem, sent)
+    yield lane
+    lane.check_sent()
