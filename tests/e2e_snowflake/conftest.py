@@ -9,9 +9,13 @@ connector, in this process; dbt's run in its subprocess) must pass the strict st
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,18 +114,41 @@ def server(shim: Shim) -> Iterator[dict[str, Any]]:
         yield kwargs
 
 
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every statement pipelineops sends through the connector in this process."""
-    statements: list[str] = []
+class Sent(list[str]):
+    """Every statement pipelineops sends through the connector in this process (dbt's run elsewhere);
+    the tests' own look-ups run under ``paused()`` and are not recorded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._paused = threading.local()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        self._paused.on = True
+        try:
+            yield
+        finally:
+            self._paused.on = False
+
+    def record(self, statement: str) -> None:
+        if not getattr(self._paused, "on", False):
+            self.append(statement)
+
+
+@pytest.fixture(scope="session")
+def sent() -> Iterator[Sent]:
+    recorder = Sent()
     original = snowflake.connector.cursor.SnowflakeCursor.execute
 
     def execute(self: Any, command: str, *args: Any, **kwargs: Any) -> Any:
-        statements.append(command)
+        recorder.record(command)
         return original(self, command, *args, **kwargs)
 
-    monkeypatch.setattr(snowflake.connector.cursor.SnowflakeCursor, "execute", execute)
-    return statements
+    snowflake.connector.cursor.SnowflakeCursor.execute = execute  # type: ignore[method-assign]
+    try:
+        yield recorder
+    finally:
+        snowflake.connector.cursor.SnowflakeCursor.execute = original  # type: ignore[method-assign]
 
 
 @dataclass
@@ -131,8 +158,9 @@ class Lane:
     server: dict[str, Any]
     shim: Shim
     pem: str
-    sent: list[str]
+    sent: Sent
     outputs: list[str] = field(default_factory=list)
+    checked: int = 0
 
     def cli(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
@@ -143,7 +171,9 @@ class Lane:
             "SNOWFLAKE_PRIVATE_KEY": self.pem,
             **(env or {}),
         }
-        code = main([*args, "--config", str(self.root / "pipelineops.yml")], environ=environ, stdout=out, stderr=err)
+        code = main(
+            [*args, "--config", str(self.root / "pipelineops.yml")], environ=environ, stdout=out, stderr=err
+        )
         self.outputs.append(out.getvalue() + err.getvalue())
         return code, out.getvalue(), err.getvalue()
 
@@ -156,17 +186,53 @@ class Lane:
         return snowflake.connector.connect(**self.server, database=self.database)
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
-        conn = self.connect()
-        try:
-            cur = conn.cursor()
-            cur.execute(sql)
-            return list(cur.fetchall())
-        finally:
-            conn.close()
+        """The test's own look-up (not one of pipelineops' statements)."""
+        with self.sent.paused():
+            conn = self.connect()
+            try:
+                cur = conn.cursor()
+                cur.execute(sql)
+                return list(cur.fetchall())
+            finally:
+                conn.close()
+
+    def killed(self, *args: str, boundary: str) -> int:
+        """``pipelineops <args>`` in a child process that SIGKILLs itself right after the journal row
+        ``boundary``; it reaches the emulator in this process over HTTP. Returns its exit code."""
+        env = {**os.environ, "PIPELINEOPS_CHAOS_KILL_AFTER": boundary, "USER": "chaos"}
+        env["SNOWFLAKE_PRIVATE_KEY"] = self.pem
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipelineops.cli", *args, "--config", str(self.root / "pipelineops.yml")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            start_new_session=True,
+        )
+        return proc.returncode
+
+    def view_colours(self, schema: str) -> set[str]:
+        """The colours the consumer views of ``schema`` read from."""
+        rows = self.query(
+            f"SELECT view_definition FROM {self.database}.information_schema.views WHERE table_schema = '{schema}'"
+        )
+        return {c for (text,) in rows for c in ("BLUE", "GREEN") if f"__{c}" in str(text).upper()}
+
+    def journal(self, step: str, status: str = "succeeded") -> list[tuple[Any, ...]]:
+        return self.query(
+            f"SELECT deploy_id, colour_to FROM {self.database}.PIPELINEOPS.DEPLOY_STATE "
+            f"WHERE step = '{step}' AND status = '{status}' ORDER BY finished_at, deploy_id"
+        )
+
+    def lock_holder(self) -> Any:
+        rows = self.query(f"SELECT deploy_id FROM {self.database}.PIPELINEOPS.DEPLOY_LOCK")
+        assert len(rows) == 1, rows
+        return rows[0][0]
 
     def check_sent(self) -> None:
-        """Every statement pipelineops sent passes the strict static check."""
-        for statement in self.sent:
+        """Every statement pipelineops sent since the last check passes the strict static check."""
+        new, self.checked = self.sent[self.checked :], len(self.sent)
+        for statement in new:
             if statement.strip().upper() in ("BEGIN TRANSACTION", "COMMIT", "ROLLBACK"):
                 continue
             if statement.upper().startswith("ALTER SESSION SET AUTOCOMMIT"):
@@ -174,26 +240,38 @@ class Lane:
             check_snowflake_sql(statement)
 
 
+LaneFactory = Callable[[Path, str], Lane]
+
+
+@pytest.fixture(scope="session")
+def make_lane(server: dict[str, Any], shim: Shim, pem: str, sent: Sent) -> LaneFactory:
+    def _make(base: Path, name: str) -> Lane:
+        database = "LANE_" + "".join(c if c.isalnum() else "_" for c in name).upper()[:60]
+        root = base / "ws"
+        shutil.copytree(PROJECT, root / "dbt")
+        macros = root / "dbt" / "macros"
+        macros.mkdir()
+        for macro in ("generate_schema_name.sql", "generate_database_name.sql"):
+            shutil.copy(REPO / "dbt" / "macros" / macro, macros / macro)
+        (root / "profiles").mkdir()
+        (root / "profiles" / "profiles.yml").write_text(
+            PROFILES.format(port=server["port"]), encoding="utf-8"
+        )
+        (root / "pipelineops.yml").write_text(
+            CONFIG.format(database=database, port=server["port"]), encoding="utf-8"
+        )
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+        subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
+        subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+        subprocess.run([*git, "commit", "-qm", "init"], cwd=root, check=True)
+        return Lane(root, database, server, shim, pem, sent, checked=len(sent))
+
+    return _make
+
+
 @pytest.fixture
-def lane(
-    tmp_path: Path, server: dict[str, Any], shim: Shim, pem: str, sent: list[str], request: pytest.FixtureRequest
-) -> Iterator[Lane]:
-    database = "LANE_" + "".join(c if c.isalnum() else "_" for c in request.node.name).upper()[:60]
-    root = tmp_path / "ws"
-    shutil.copytree(PROJECT, root / "dbt")
-    macros = root / "dbt" / "macros"
-    macros.mkdir()
-    for name in ("generate_schema_name.sql", "generate_database_name.sql"):
-        shutil.copy(REPO / "dbt" / "macros" / name, macros / name)
-    (root / "profiles").mkdir()
-    (root / "profiles" / "profiles.yml").write_text(PROFILES.format(port=server["port"]), encoding="utf-8")
-    (root / "pipelineops.yml").write_text(
-        CONFIG.format(database=database, port=server["port"]), encoding="utf-8"
-    )
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
-    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
-    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
-    subprocess.run([*git, "commit", "-qm", "init"], cwd=root, check=True)
-    lane = Lane(root, database, server, shim, pem, sent)
-    yield lane
-    lane.check_sent()
+def lane(tmp_path: Path, make_lane: LaneFactory, request: pytest.FixtureRequest) -> Iterator[Lane]:
+    """A fresh workspace and database; at the end, every statement pipelineops sent is checked."""
+    made = make_lane(tmp_path, request.node.name)
+    yield made
+    made.check_sent()

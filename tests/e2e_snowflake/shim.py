@@ -216,7 +216,8 @@ class Shim:
             self._swap_schemas(cur, self._schema(cur, m[1]), self._schema(cur, m[2]))
             return orig(cur, OK)
         if m := re.match(
-            rf"(?is)^GRANT\s+(?P<privs>[A-Z ,]+?)\s+ON\s+(?P<target>.+?)\s+TO\s+ROLE\s+(?P<role>{NAME})$", flat
+            rf"(?is)^GRANT\s+(?P<privs>[A-Z ,]+?)\s+ON\s+(?P<target>.+?)\s+TO\s+ROLE\s+(?P<role>{NAME})$",
+            flat,
         ):
             self._grant(cur, m)
             return orig(cur, OK)
@@ -310,7 +311,9 @@ class Shim:
             except ProgrammingError:
                 raise
             except Exception as exc:  # the emulator's own gap: an error reply, not an HTTP 500
-                raise ProgrammingError(msg=f"SQL compilation error:\n{exc}", errno=2000, sqlstate="42601") from exc
+                raise ProgrammingError(
+                    msg=f"SQL compilation error:\n{exc}", errno=2000, sqlstate="42601"
+                ) from exc
 
         fakesnow.cursor.FakeSnowflakeCursor.execute = execute  # type: ignore[method-assign]
         try:

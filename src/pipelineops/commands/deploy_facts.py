@@ -11,7 +11,7 @@ from typing import Any
 from pipelineops.dbt.artifacts import ModelNode, node_results, relation_nodes
 from pipelineops.engines.base import Engine, first_value, iter_names
 from pipelineops.plan import gates, sql
-from pipelineops.plan.bluegreen_swap import Published, base_schema, colour_schema
+from pipelineops.plan.bluegreen_swap import Carried, Published, base_schema, colour_schema
 from pipelineops.plan.history import Colour
 from pipelineops.plan.sql import Relation
 
@@ -28,12 +28,13 @@ def published_relations(
     return tuple(sorted(set(out), key=lambda p: (p.schema, p.name)))
 
 
-def incremental_relations(manifest: Mapping[str, Any]) -> tuple[Published, ...]:
+def incremental_relations(manifest: Mapping[str, Any]) -> tuple[Carried, ...]:
+    """Incremental tables of the colours, with their kind (transient or not) for the carry-over clone."""
     out = []
     for node in relation_nodes(manifest):
         base, colour = base_schema(node.schema)
         if colour and node.materialized == "incremental":
-            out.append(Published(base, node.alias))
+            out.append(Carried(base, node.alias, transient=node.transient))
     return tuple(sorted(set(out), key=lambda p: (p.schema, p.name)))
 
 
