@@ -25,6 +25,8 @@ Rules:
   SWAP, disappear with it on DROP/CREATE OR REPLACE; ``ALL VIEWS`` grants on the views that exist now,
   ``FUTURE`` on views created later in the schema; ``CREATE OR REPLACE VIEW … COPY GRANTS`` keeps the
   replaced view's grants (https://docs.snowflake.com/en/sql-reference/sql/create-view).
+* ``CREATE OR REPLACE SCHEMA`` drops the existing schema with its objects and grants first
+  (https://docs.snowflake.com/en/sql-reference/sql/create-schema, OR REPLACE).
 * dbt-snowflake's seed ``INSERT OVERWRITE INTO`` (which fakesnow cannot parse) runs as ``INSERT INTO``
   after emptying the table (https://docs.snowflake.com/en/sql-reference/sql/insert, OVERWRITE).
 * ``BEGIN [TRANSACTION]`` opens a transaction (fakesnow's server cannot describe it afterwards).
@@ -277,9 +279,10 @@ class Shim:
             self._drop_schema(*self._schema(cur, m[1]))
             return result
         if m := re.match(rf"(?is)^CREATE\s+OR\s+REPLACE\s+SCHEMA\s+({QNAME})$", flat):
-            result = orig(cur, command, *args, **kwargs)
+            # replaces the schema with everything in it (DuckDB wants CASCADE for a non-empty one)
+            orig(cur, f"DROP SCHEMA IF EXISTS {m[1]} CASCADE")
             self._drop_schema(*self._schema(cur, m[1]))
-            return result
+            return orig(cur, f"CREATE SCHEMA {m[1]}")
         return orig(cur, command, *args, **kwargs)
 
     def _view_created(self, key: Key, kept: list[Grant]) -> None:

@@ -1,0 +1,43 @@
+"""rollback and status on the Snowflake engine, end to end, after two real deploys (BLUE, then GREEN).
+
+The tests share one workspace and run in file order (make test distributes whole files)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from tests.e2e_snowflake.conftest import Lane, LaneFactory
+
+pytestmark = [pytest.mark.snowflake_e2e]
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory, make_lane: LaneFactory) -> Iterator[Lane]:
+    lane = make_lane(tmp_path_factory.mktemp("rollback"), "rollback")
+    lane.ok("bluegreen-swap", "--env", "prod", "--deploy-id", "a")
+    lane.ok("bluegreen-swap", "--env", "prod", "--deploy-id", "b")
+    yield lane
+    lane.check_sent()
+
+
+def test_status_names_the_live_colour_the_deploys_and_a_free_lock(deployed: Lane) -> None:
+    out = deployed.ok("status", "--env", "prod")
+    assert "GREEN is live" in out
+    assert "b" in out and "a" in out
+    assert "Held by" not in out
+
+
+def test_rollback_republishes_the_previous_colour_and_is_journalled(deployed: Lane) -> None:
+    code, _, err = deployed.cli("rollback", "--env", "prod")
+    assert code == 2 and "--reason" in err  # prod requires a reason
+    out = deployed.ok("rollback", "--env", "prod", "--reason", "bad numbers", env={"GITHUB_ACTOR": "oncall"})
+    assert "Rolled back prod to BLUE (deploy a)" in out
+    assert deployed.view_colours("STAGING") == deployed.view_colours("MARTS") == {"BLUE"}
+    rows = deployed.query(
+        f"SELECT actor, reason, colour_from, colour_to FROM {deployed.database}.PIPELINEOPS.DEPLOY_STATE "
+        "WHERE kind = 'rollback' AND step = 'cutover' AND status = 'succeeded'"
+    )
+    assert rows == [("oncall", "bad numbers", "GREEN", "BLUE")]
+    assert deployed.lock_holder() is None
+    assert "BLUE is live" in deployed.ok("status", "--env", "prod")
