@@ -211,6 +211,13 @@ class Lane:
         )
         return proc.returncode
 
+    def git(self, *args: str) -> None:
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+        subprocess.run([*git, *args], cwd=self.root, check=True, capture_output=True)
+
+    def schemas(self) -> set[str]:
+        return {str(r[1]) for r in self.query(f"SHOW TERSE SCHEMAS IN DATABASE {self.database}")}
+
     def view_colours(self, schema: str) -> set[str]:
         """The colours the consumer views of ``schema`` read from."""
         rows = self.query(

@@ -29,6 +29,10 @@ Rules:
   (https://docs.snowflake.com/en/sql-reference/sql/create-schema, OR REPLACE).
 * dbt-snowflake's seed ``INSERT OVERWRITE INTO`` (which fakesnow cannot parse) runs as ``INSERT INTO``
   after emptying the table (https://docs.snowflake.com/en/sql-reference/sql/insert, OVERWRITE).
+* A quoted identifier is case-sensitive and an unquoted one is stored upper-case
+  (https://docs.snowflake.com/en/sql-reference/identifiers-syntax): every object of the lane is created
+  unquoted or quoted upper-case, so a qualified name whose quoted last part has a lower-case letter names
+  nothing (002003), where DuckDB would resolve it case-insensitively.
 * ``BEGIN [TRANSACTION]`` opens a transaction (fakesnow's server cannot describe it afterwards).
 * Anything the emulator raises that is not a Snowflake error becomes a ``ProgrammingError`` (errno 2000,
   compilation error), so the connector gets an error reply instead of an HTTP 500 it would retry.
@@ -52,6 +56,9 @@ from snowflake.connector.errors import ProgrammingError
 NAME = r'(?:"[^"]+"|[A-Za-z_][\w$]*)'
 QNAME = rf"{NAME}(?:\s*\.\s*{NAME}){{0,2}}"
 COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+STRING = re.compile(r"'(?:[^'\\]|''|\\.)*'")
+#: the last part of a qualified name, quoted, with a lower-case letter: no object of this lane has one
+QUOTED_LOWER = re.compile(rf'{NAME}\s*\.\s*"[^"]*[a-z][^"]*"')
 OK = "SELECT 'Statement executed successfully.' AS \"status\""
 
 Key = tuple[str, str, str]  # (database, schema, name), upper-cased as Snowflake resolves unquoted names
@@ -210,6 +217,13 @@ class Shim:
         text = command.strip().rstrip(";").strip()
         self.statements.append(text)
         flat = " ".join(COMMENT.sub(" ", text).split()).rstrip(";").strip()  # dbt adds /* query comments */
+        code = STRING.sub("''", flat)
+        if m := QUOTED_LOWER.search(code):
+            raise ProgrammingError(
+                msg=f"SQL compilation error:\nObject '{m[0]}' does not exist or not authorized.",
+                errno=2003,
+                sqlstate="42S02",
+            )
         if re.match(r"(?is)^(BEGIN|START)(\s+(TRANSACTION|WORK))?$", flat):
             # fakesnow's server describes the statement after running it, which fails for BEGIN
             orig(cur, "BEGIN TRANSACTION")

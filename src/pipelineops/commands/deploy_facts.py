@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -99,10 +100,25 @@ def deferral_manifest(manifest: Mapping[str, Any], consumer_schemas: tuple[str, 
         if colour and base in consumer_schemas:
             node["schema"] = base
             if node.get("relation_name"):
-                alias = node.get("alias") or node.get("name")
-                node["relation_name"] = f'"{node.get("database")}"."{base}"."{alias}"'
+                node["relation_name"] = _with_schema(str(node["relation_name"]), base)
 
     return json.dumps(data, sort_keys=True)
+
+
+_NAME_PART = re.compile(r'"(?:[^"]|"")*"|[^."]+')
+
+
+def _with_schema(relation_name: str, schema: str) -> str:
+    """``relation_name`` with its schema part replaced, every other part kept as dbt rendered it.
+
+    dbt-snowflake renders ``db.schema.alias`` unquoted (resolved upper-case) while dbt-duckdb quotes; a
+    quoted lower-case alias on Snowflake would name another, missing object (quoted names are case-sensitive).
+    """
+    parts = _NAME_PART.findall(relation_name)
+    if len(parts) != 3 or ".".join(parts) != relation_name:
+        raise ValueError(f"unexpected dbt relation_name {relation_name!r}")
+    quoted = parts[1].startswith('"')
+    return ".".join((parts[0], f'"{schema}"' if quoted else schema, parts[2]))
 
 
 def nodes_by_name(manifest: Mapping[str, Any]) -> dict[str, ModelNode]:
