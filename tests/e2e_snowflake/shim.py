@@ -29,6 +29,15 @@ Rules:
   (https://docs.snowflake.com/en/sql-reference/sql/create-schema, OR REPLACE).
 * dbt-snowflake's seed ``INSERT OVERWRITE INTO`` (which fakesnow cannot parse) runs as ``INSERT INTO``
   after emptying the table (https://docs.snowflake.com/en/sql-reference/sql/insert, OVERWRITE).
+* Time travel on the tables of the colour schemas: each DML keeps the rows it replaces, each DROP or
+  CREATE OR REPLACE keeps the dropped table. ``CLONE … AT (TIMESTAMP|OFFSET => …)`` reads the version of
+  that time, and fails (000707) before the table's creation or beyond its retention
+  (https://docs.snowflake.com/en/user-guide/data-time-travel,
+  https://docs.snowflake.com/en/sql-reference/constructs/at-before); ``UNDROP TABLE`` brings back the
+  latest dropped version and is refused (002002) while the name is taken
+  (https://docs.snowflake.com/en/sql-reference/sql/undrop-table); ``ALTER TABLE … SWAP WITH`` and
+  ``RENAME TO`` move data, history and grants (https://docs.snowflake.com/en/sql-reference/sql/alter-table);
+  ``SHOW TABLES`` reports the real ``created_on``. ``BEFORE (STATEMENT => …)`` is not emulated (refused).
 * A quoted identifier is case-sensitive and an unquoted one is stored upper-case
   (https://docs.snowflake.com/en/sql-reference/identifiers-syntax): every object of the lane is created
   unquoted or quoted upper-case, so a qualified name whose quoted last part has a lower-case letter names
@@ -47,6 +56,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import fakesnow.cursor
@@ -59,9 +69,18 @@ COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 STRING = re.compile(r"'(?:[^'\\]|''|\\.)*'")
 #: the last part of a qualified name, quoted, with a lower-case letter: no object of this lane has one
 QUOTED_LOWER = re.compile(rf'{NAME}\s*\.\s*"[^"]*[a-z][^"]*"')
+DML = re.compile(
+    rf"(?is)^(?:INSERT\s+(?:OVERWRITE\s+)?INTO|UPDATE|DELETE\s+FROM|MERGE\s+INTO|TRUNCATE(?:\s+TABLE)?)\s+(?P<name>{QNAME})"
+)
+HIDDEN = "_fs_shim_time_travel"
+RETENTION_DAYS = 1  # DATA_RETENTION_TIME_IN_DAYS: the default, and the most a transient table keeps
 OK = "SELECT 'Statement executed successfully.' AS \"status\""
 
 Key = tuple[str, str, str]  # (database, schema, name), upper-cased as Snowflake resolves unquoted names
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _part(text: str) -> str:
@@ -87,8 +106,21 @@ class Grant:
 
 
 @dataclass
+class Incarnation:
+    """One life of a table name: from its CREATE to its DROP (or CREATE OR REPLACE), with the versions its
+    DML replaced (time of the change, hidden table holding the rows just before it)."""
+
+    created: datetime
+    kind: str = ""
+    versions: list[tuple[datetime, str]] = field(default_factory=list)
+    dropped: datetime | None = None
+    stored: str | None = None  # hidden table holding the rows when it was dropped (for UNDROP)
+
+
+@dataclass
 class Shim:
     kinds: dict[Key, str] = field(default_factory=dict)  # TRANSIENT | TEMPORARY (permanent: absent)
+    history: dict[Key, list[Incarnation]] = field(default_factory=dict)  # tables of the colour schemas
     grants: list[Grant] = field(default_factory=list)
     statements: list[str] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -143,6 +175,9 @@ class Shim:
                 g.key = (db, ren[g.key[1]], g.key[2])
         self.kinds = {
             ((k[0], ren[k[1]], k[2]) if k[0] == db and k[1] in ren else k): v for k, v in self.kinds.items()
+        }
+        self.history = {
+            ((k[0], ren[k[1]], k[2]) if k[0] == db and k[1] in ren else k): v for k, v in self.history.items()
         }
 
     @staticmethod
@@ -210,7 +245,134 @@ class Shim:
         names = table.column("name").to_pylist()
         kinds = [self.kinds.get((db, s, str(n)), "TABLE") for n in names]
         idx = table.column_names.index("kind")
-        cur._arrow_table = table.set_column(idx, table.schema.field(idx), pa.array(kinds, pa.string()))
+        table = table.set_column(idx, table.schema.field(idx), pa.array(kinds, pa.string()))
+        if "created_on" in table.column_names:
+            idx = table.column_names.index("created_on")
+            old = table.column(idx).to_pylist()
+            created = [
+                live.created if (live := self._live((db, s, str(n)))) else was
+                for n, was in zip(names, old, strict=True)
+            ]
+            table = table.set_column(
+                idx, table.schema.field(idx), pa.array(created, table.schema.field(idx).type)
+            )
+        cur._arrow_table = table
+
+    # -- time travel (tables of the colour schemas) ---------------------------------------------------
+    @staticmethod
+    def _tracked(key: Key) -> bool:
+        return key[1].endswith(("__BLUE", "__GREEN"))
+
+    def _live(self, key: Key) -> Incarnation | None:
+        lives = [i for i in self.history.get(key, []) if i.dropped is None]
+        return lives[-1] if lives else None
+
+    def _keep(self, cur: Any, key: Key) -> str:
+        """Copy the table's current rows into a hidden table (fakesnow hides ``_fs*`` schemas)."""
+        self._seq += 1
+        name = f"T{self._seq}"
+        duck = cur._duck_conn
+        duck.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(key[0], HIDDEN)}")
+        duck.execute(f"CREATE TABLE {_q(key[0], HIDDEN, name)} AS SELECT * FROM {_q(*key)}")
+        return name
+
+    def _dropping(self, cur: Any, key: Key) -> None:
+        live = self._live(key) if self._tracked(key) else None
+        if live is not None:
+            live.stored, live.dropped = self._keep(cur, key), now()
+
+    def _created(self, key: Key, kind: str) -> None:
+        if self._tracked(key):
+            self.history.setdefault(key, []).append(Incarnation(created=now(), kind=kind))
+
+    def _point(self, clause: str) -> datetime:
+        """The time an AT/BEFORE clause names (https://docs.snowflake.com/en/sql-reference/constructs/at-before)."""
+        if m := re.match(
+            r"(?is)^AT\s*\(\s*TIMESTAMP\s*=>\s*CAST\s*\(\s*'([^']+)'\s+AS\s+\w+\s*\)\s*\)$", clause
+        ):
+            return datetime.fromisoformat(m[1])
+        if m := re.match(r"(?is)^AT\s*\(\s*OFFSET\s*=>\s*(-?\d+)\s*\)$", clause):
+            return now() + timedelta(seconds=int(m[1]))
+        raise ProgrammingError(msg=f"shim: time travel clause not emulated: {clause}", errno=2000)
+
+    def _clone_at(self, cur: Any, side: Key, kind: str, source: Key, clause: str) -> None:
+        """``CREATE [TRANSIENT] TABLE side CLONE source AT|BEFORE (…)``: the rows the source had then.
+
+        Beyond the retention period (1 day for a transient table, the default for the others) or before
+        the table's creation, Snowflake answers 000707 (https://docs.snowflake.com/en/user-guide/data-time-travel).
+        """
+        at = self._point(clause)
+        live = self._live(source)
+        if live is None or at < live.created or at < now() - timedelta(days=RETENTION_DAYS):
+            raise ProgrammingError(
+                msg=f"Time travel data is not available for table {source[2]}. The requested time is either "
+                "beyond the allowed time travel period or before the object creation time.",
+                errno=707,
+                sqlstate="02000",
+            )
+        later = [name for changed, name in live.versions if changed > at]
+        rows = _q(source[0], HIDDEN, later[0]) if later else _q(*source)
+        duck = cur._duck_conn
+        duck.execute(f"CREATE TABLE {_q(*side)} AS SELECT * FROM {rows}")
+        self.kinds.pop(side, None)
+        if kind:
+            self.kinds[side] = kind
+        self._created(side, kind)
+
+    def _swap_tables(self, cur: Any, a: Key, b: Key) -> None:
+        """``ALTER TABLE a SWAP WITH b``: names, data, history and grants exchanged in one step
+        (https://docs.snowflake.com/en/sql-reference/sql/alter-table, SWAP WITH)."""
+        duck = cur._duck_conn
+        self._seq += 1
+        tmp = f"_SHIM_SWAP_{self._seq}"
+        duck.execute(f"ALTER TABLE {_q(*a)} RENAME TO {_q(tmp)}")
+        duck.execute(f"ALTER TABLE {_q(*b)} RENAME TO {_q(a[2])}")
+        duck.execute(f"ALTER TABLE {_q(a[0], a[1], tmp)} RENAME TO {_q(b[2])}")
+        for state in (self.kinds, self.history):
+            va, vb = state.pop(a, None), state.pop(b, None)
+            if va is not None:
+                state[b] = va  # type: ignore[index]
+            if vb is not None:
+                state[a] = vb  # type: ignore[index]
+        for g in self.grants:
+            g.key = b if g.key == a else a if g.key == b else g.key
+
+    def _rename_table(self, cur: Any, a: Key, b: Key) -> None:
+        cur._duck_conn.execute(f"ALTER TABLE {_q(*a)} RENAME TO {_q(b[2])}")
+        for state in (self.kinds, self.history):
+            if a in state:
+                state[b] = state.pop(a)  # type: ignore[index]
+        for g in self.grants:
+            g.key = b if g.key == a else g.key
+
+    def _undrop(self, cur: Any, key: Key) -> None:
+        """The most recently dropped table of that name comes back, with its history; refused while a
+        table of that name exists (https://docs.snowflake.com/en/sql-reference/sql/undrop-table)."""
+        exists = cur._duck_conn.execute(
+            "select 1 from duckdb_tables() where database_name = ? and schema_name = ? and table_name = ?",
+            list(key),
+        ).fetchall()
+        if exists:
+            raise ProgrammingError(
+                msg=f"SQL compilation error:\nObject '{key[2]}' already exists.", errno=2002, sqlstate="42710"
+            )
+        dropped = [i for i in self.history.get(key, []) if i.dropped is not None and i.stored]
+        if not dropped or dropped[-1].dropped < now() - timedelta(days=RETENTION_DAYS):  # type: ignore[operator]
+            raise ProgrammingError(
+                msg=f"SQL compilation error:\nTable '{key[2]}' does not exist or not authorized.",
+                errno=2003,
+                sqlstate="02000",
+            )
+        inc = dropped[-1]
+        cur._duck_conn.execute(
+            f"CREATE TABLE {_q(*key)} AS SELECT * FROM {_q(key[0], HIDDEN, inc.stored or '')}"
+        )
+        self.history[key].remove(inc)
+        self.history[key].append(inc)
+        inc.dropped = inc.stored = None
+        self.kinds.pop(key, None)
+        if inc.kind:
+            self.kinds[key] = inc.kind
 
     # -- the wrapper -----------------------------------------------------------------------------
     def handle(self, cur: Any, command: str, orig: Callable[..., Any], args: Any, kwargs: Any) -> Any:
@@ -239,6 +401,20 @@ class Shim:
             return orig(cur, OK)
         if m := re.match(rf"(?is)^SHOW\s+GRANTS\s+ON\s+SCHEMA\s+({QNAME})$", flat):
             return self._show_grants_on_schema(cur, *self._schema(cur, m[1]), orig)
+        if m := re.match(rf"(?is)^ALTER\s+TABLE\s+({QNAME})\s+SWAP\s+WITH\s+({QNAME})$", flat):
+            self._swap_tables(cur, self._resolve(cur, m[1]), self._resolve(cur, m[2]))
+            return orig(cur, OK)
+        if m := re.match(rf"(?is)^ALTER\s+TABLE\s+({QNAME})\s+RENAME\s+TO\s+({QNAME})$", flat):
+            self._rename_table(cur, self._resolve(cur, m[1]), self._resolve(cur, m[2]))
+            return orig(cur, OK)
+        if m := re.match(rf"(?is)^UNDROP\s+TABLE\s+({QNAME})$", flat):
+            self._undrop(cur, self._resolve(cur, m[1]))
+            return orig(cur, OK)
+        if m := re.match(DML, flat):
+            key = self._resolve(cur, m["name"])
+            live = self._live(key) if self._tracked(key) else None
+            if live is not None:
+                live.versions.append((now(), self._keep(cur, key)))
         if re.match(r"(?is)^INSERT\s+OVERWRITE\s+INTO\s", flat):
             target = re.match(rf"(?is)^INSERT\s+OVERWRITE\s+INTO\s+({QNAME})", flat)
             assert target
@@ -253,7 +429,7 @@ class Shim:
             key = self._resolve(cur, m["name"])
             kind = (m["kind"] or "").upper()
             kind = "TEMPORARY" if "TEMP" in kind else kind
-            if c := re.match(rf"(?is)^\s+CLONE\s+({QNAME})", m["rest"]):
+            if c := re.match(rf"(?is)^\s+CLONE\s+({QNAME})\s*(.*)$", m["rest"]):
                 source = self._resolve(cur, c[1])
                 if self.kinds.get(source) in ("TRANSIENT", "TEMPORARY") and not kind:
                     raise ProgrammingError(
@@ -261,7 +437,16 @@ class Shim:
                         errno=2120,
                         sqlstate="0A000",
                     )
+                if c[2]:
+                    if m["replace"]:
+                        self._dropping(cur, key)
+                        orig(cur, f"DROP TABLE IF EXISTS {m['name']}")
+                    self._clone_at(cur, key, kind, source, c[2])
+                    return orig(cur, OK)
+            if m["replace"]:
+                self._dropping(cur, key)
             result = orig(cur, command, *args, **kwargs)
+            self._created(key, kind)
             if m["replace"]:
                 self._drop_object(key)
             if kind:
@@ -270,6 +455,8 @@ class Shim:
                 self.kinds.pop(key, None)
             return result
         if m := re.match(rf"(?is)^DROP\s+(TABLE|VIEW)\s+(?:IF\s+EXISTS\s+)?({QNAME})", flat):
+            if m[1].upper() == "TABLE":
+                self._dropping(cur, self._resolve(cur, m[2]))
             result = orig(cur, command, *args, **kwargs)
             self._drop_object(self._resolve(cur, m[2]))
             return result
@@ -310,6 +497,7 @@ class Shim:
     def _drop_schema(self, db: str, s: str) -> None:
         self.grants = [g for g in self.grants if not (g.key[0] == db and g.key[1] == s)]
         self.kinds = {k: v for k, v in self.kinds.items() if not (k[0] == db and k[1] == s)}
+        self.history = {k: v for k, v in self.history.items() if not (k[0] == db and k[1] == s)}
 
     def roles_with(self, privilege: str, on: str, key: Key) -> set[str]:
         return {g.role for g in self.grants if g.privilege == privilege and g.on == on and g.key == key}

@@ -4,7 +4,9 @@ The tests share one workspace and run in file order (make test distributes whole
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from tests.e2e_snowflake.conftest import Lane, LaneFactory
@@ -26,6 +28,37 @@ def test_status_names_the_live_colour_the_deploys_and_a_free_lock(deployed: Lane
     assert "GREEN is live" in out
     assert "b" in out and "a" in out
     assert "Held by" not in out
+
+
+def test_time_travel_restores_the_rows_before_a_bad_append(deployed: Lane) -> None:
+    table = f"{deployed.database}.MARTS__GREEN.FCT_ORDERS"
+    before = deployed.query(f"SELECT * FROM {table} ORDER BY id")
+    time.sleep(0.05)
+    good = datetime.now(UTC)
+    time.sleep(0.05)
+    deployed.query(f"INSERT INTO {table} SELECT * FROM {table} WHERE id > 2")  # the bad append
+    assert len(deployed.query(f"SELECT * FROM {table}")) == len(before) + 2
+    out = deployed.ok(
+        "rollback",
+        "--env",
+        "prod",
+        "--mode",
+        "time-travel",
+        "--model",
+        "fct_orders",
+        "--at",
+        good.isoformat(),
+        "--reason",
+        "bad append",
+    )
+    assert "Restored MARTS__GREEN.FCT_ORDERS: 6 → 4 rows" in out, out
+    assert deployed.query(f"SELECT * FROM {deployed.database}.MARTS.FCT_ORDERS ORDER BY id") == before
+    # the restored table keeps its kind, and the replaced rows are kept aside
+    assert deployed.shim.kinds[(deployed.database, "MARTS__GREEN", "FCT_ORDERS")] == "TRANSIENT"
+    aside = [n for (db, s, n) in deployed.shim.kinds if s == "MARTS__GREEN" and n.startswith("FCT_ORDERS__")]
+    assert len(aside) == 1
+    assert len(deployed.query(f"SELECT * FROM {deployed.database}.MARTS__GREEN.{aside[0]}")) == 6
+    assert deployed.lock_holder() is None
 
 
 def test_rollback_republishes_the_previous_colour_and_is_journalled(deployed: Lane) -> None:

@@ -19,7 +19,13 @@ from pipelineops.errors import CheckFailed, UserError
 from pipelineops.plan import aside, history, sql
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.identifiers import check_identifier
-from pipelineops.plan.rollback import Recoverability, Route, snowflake_recoverability, timetravel_plan
+from pipelineops.plan.rollback import (
+    Recoverability,
+    Route,
+    retention_days,
+    snowflake_recoverability,
+    timetravel_plan,
+)
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql import timetravel as tt
 from pipelineops.plan.sql.timetravel import PointInTime
@@ -57,7 +63,7 @@ def _snowflake_verdict(rt: Runtime, table: Relation, point: PointInTime) -> Reco
     created_on = created if isinstance(created, datetime) else datetime.min.replace(tzinfo=UTC)
     return snowflake_recoverability(
         transient=str(info.get("kind", "")).upper() == "TRANSIENT",
-        retention_days=int(str(info.get("retention_time") or 1)),
+        retention_days=retention_days(info.get("retention_time")),
         created_on=created_on if created_on.tzinfo else created_on.replace(tzinfo=UTC),
         target=target,
         now=now,
@@ -175,6 +181,7 @@ def restore(
         )
     restore_id = rt.ctx.clock().strftime("%Y%m%dT%H%M%S")
     route: Route = "direct"
+    transient = False
     if engine.dialect == "snowflake":
         verdict = _snowflake_verdict(rt, table, point)
         if not verdict.possible:
@@ -185,9 +192,9 @@ def restore(
                 "(and make the model a permanent table: transient_table=false) to keep more history",
                 runbook=RUNBOOK,
             )
-        route = verdict.route
+        route, transient = verdict.route, verdict.transient
     plan = timetravel_plan(
-        dialect=engine.dialect, table=table, point=point, restore_id=restore_id, route=route
+        dialect=engine.dialect, table=table, point=point, restore_id=restore_id, route=route, transient=transient
     )
     past_rows: int | None = None
     if engine.dialect == "duckdb":

@@ -81,6 +81,7 @@ Route = Literal["direct", "undrop", "impossible"]
 class Recoverability:
     route: Route
     reasons: tuple[str, ...]
+    transient: bool = False  # the table's kind: its clones must be transient too
 
     @property
     def possible(self) -> bool:
@@ -109,7 +110,7 @@ def snowflake_recoverability(
     if target > now:
         reasons.append("the point in time is in the future")
     if reasons:
-        return Recoverability("impossible", tuple(reasons))
+        return Recoverability("impossible", tuple(reasons), transient)
     if created_on > target:
         return Recoverability(
             "undrop",
@@ -117,12 +118,27 @@ def snowflake_recoverability(
                 f"the table was re-created at {created_on.isoformat()} (CREATE OR REPLACE restarted its history): "
                 "the older version is reachable only through UNDROP of the dropped table",
             ),
+            transient,
         )
-    return Recoverability("direct", ("within the retention window",))
+    return Recoverability("direct", ("within the retention window",), transient)
+
+
+def retention_days(value: object) -> int:
+    """``retention_time`` of a ``SHOW TABLES`` row: 0 means no history at all (not the 1-day default,
+    which applies only when Snowflake reports nothing)."""
+    if value is None or str(value).strip() == "":
+        return 1
+    return int(str(value))
 
 
 def timetravel_plan(
-    *, dialect: Dialect, table: Relation, point: tt.PointInTime, restore_id: str, route: Route = "direct"
+    *,
+    dialect: Dialect,
+    table: Relation,
+    point: tt.PointInTime,
+    restore_id: str,
+    route: Route = "direct",
+    transient: bool = False,
 ) -> Plan:
     aside = tt.sibling(table, f"REPLACED_{restore_id}")
     kept = aside.name
@@ -146,7 +162,7 @@ def timetravel_plan(
             Step(
                 "clone",
                 "zero-copy clone of the past version into a side table",
-                sql=(tt.clone_at(side, table, point),),
+                sql=(tt.clone_at(side, table, point, transient=transient),),
             ),
             Step(
                 "verify",
@@ -172,7 +188,7 @@ def timetravel_plan(
             Step(
                 "clone",
                 "clone the undropped table as of the point in time",
-                sql=(tt.clone_at(side, table, point),),
+                sql=(tt.clone_at(side, table, point, transient=transient),),
             ),
             Step(
                 "restore",
