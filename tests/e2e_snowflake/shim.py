@@ -328,20 +328,33 @@ class Shim:
         duck.execute(f"ALTER TABLE {_q(*a)} RENAME TO {_q(tmp)}")
         duck.execute(f"ALTER TABLE {_q(*b)} RENAME TO {_q(a[2])}")
         duck.execute(f"ALTER TABLE {_q(a[0], a[1], tmp)} RENAME TO {_q(b[2])}")
-        for state in (self.kinds, self.history):
-            va, vb = state.pop(a, None), state.pop(b, None)
-            if va is not None:
-                state[b] = va  # type: ignore[index]
-            if vb is not None:
-                state[a] = vb  # type: ignore[index]
+        ka, kb = self.kinds.pop(a, None), self.kinds.pop(b, None)
+        if ka:
+            self.kinds[b] = ka
+        if kb:
+            self.kinds[a] = kb
+        la, lb = self._take_live(a), self._take_live(b)
+        self._put_live(b, la)
+        self._put_live(a, lb)
         for g in self.grants:
             g.key = b if g.key == a else a if g.key == b else g.key
 
+    def _take_live(self, key: Key) -> Incarnation | None:
+        """The live incarnation leaves the name; dropped ones stay with it (UNDROP works by name)."""
+        live = self._live(key)
+        if live is not None:
+            self.history[key].remove(live)
+        return live
+
+    def _put_live(self, key: Key, live: Incarnation | None) -> None:
+        if live is not None:
+            self.history.setdefault(key, []).append(live)
+
     def _rename_table(self, cur: Any, a: Key, b: Key) -> None:
         cur._duck_conn.execute(f"ALTER TABLE {_q(*a)} RENAME TO {_q(b[2])}")
-        for state in (self.kinds, self.history):
-            if a in state:
-                state[b] = state.pop(a)  # type: ignore[index]
+        if a in self.kinds:
+            self.kinds[b] = self.kinds.pop(a)
+        self._put_live(b, self._take_live(a))
         for g in self.grants:
             g.key = b if g.key == a else g.key
 

@@ -25,6 +25,7 @@ from pipelineops.plan.rollback import (
     retention_days,
     snowflake_recoverability,
     timetravel_plan,
+    undo,
 )
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql import timetravel as tt
@@ -226,6 +227,7 @@ def restore(
         "detail": f"{table.schema}.{table.name} {point.clause(engine.dialect)}",
     }
     rt.journal.acquire(str(base["deploy_id"]), holder=rt.ctx.actor, run_url=rt.ctx.run_url)
+    done: list[str] = []
     try:
         t0 = time.monotonic()
         for step in plan.steps:
@@ -234,6 +236,7 @@ def restore(
                     past_rows = int(str(first_value(engine.query(step.sql[0]))))
                 continue
             run_statements(engine, step.sql, transactional=step.transactional)
+            done.append(step.name)
         elapsed = int((time.monotonic() - t0) * 1000)
         rt.journal.record(
             {
@@ -246,12 +249,18 @@ def restore(
             }
         )
     except BaseException as exc:
+        undone, note = undo(plan, tuple(done)), ""
+        try:
+            run_statements(engine, undone, transactional=False)  # the live table gets its name back
+            note = f" (undone: {'; '.join(undone)})" if undone else ""
+        except Exception as undo_exc:  # reported with the first error; the runbook names the renames
+            note = f" (undo failed: {str(undo_exc)[:300]}; statements: {'; '.join(undone)})"
         rt.journal.record(
             {
                 **base,
                 "step": "restore",
                 "status": "failed",
-                "error": str(exc)[:2000],
+                "error": str(exc)[:1200] + note[:800],
                 "started_at": rt.ctx.clock(),
             }
         )

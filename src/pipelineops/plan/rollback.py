@@ -17,6 +17,7 @@ from typing import Literal
 from pipelineops.plan.bluegreen_swap import Published, cutover_steps, verify_grants_step
 from pipelineops.plan.history import Colour
 from pipelineops.plan.sql import Dialect, Relation
+from pipelineops.plan.sql import drop_table as _drop_table
 from pipelineops.plan.sql import timetravel as tt
 from pipelineops.plan.steps import Plan, Step
 
@@ -75,6 +76,19 @@ def republish_plan(i: RepublishInputs) -> Plan:
 
 
 Route = Literal["direct", "undrop", "impossible"]
+
+
+def sql_drop_table(table: Relation) -> str:
+    return _drop_table(table, "snowflake")
+
+
+def undo(plan: Plan, done: tuple[str, ...]) -> tuple[str, ...]:
+    """The statements that take back the steps named in ``done`` (those that completed), newest first."""
+    out: list[str] = []
+    for step in reversed(plan.steps):
+        if step.name in done:
+            out.extend(step.inverse)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -177,18 +191,28 @@ def timetravel_plan(
         )
     elif route == "undrop":
         current = f"{table.name}__CURRENT_{restore_id}"
+        undropped = f"{table.name}__UNDROPPED_{restore_id}"
         side = tt.sibling(table, f"RESTORED_{restore_id}")
+        # UNDROP needs the name free, so the live table is renamed first; every step carries its inverse
+        # and a failure undoes the steps done, newest first (``undo``): the live table gets its name back.
         steps = (
             Step(
                 "set-aside",
                 f"rename the current table to {current} (kept)",
                 sql=(tt.rename_table(table, current),),
+                inverse=(tt.rename_table(Relation(table.database, table.schema, current), table.name),),
             ),
-            Step("undrop", "bring back the version CREATE OR REPLACE dropped", sql=(tt.undrop_table(table),)),
+            Step(
+                "undrop",
+                "bring back the version CREATE OR REPLACE dropped",
+                sql=(tt.undrop_table(table),),
+                inverse=(tt.rename_table(table, undropped),),
+            ),
             Step(
                 "clone",
                 "clone the undropped table as of the point in time",
                 sql=(tt.clone_at(side, table, point, transient=transient),),
+                inverse=(sql_drop_table(side),),
             ),
             Step(
                 "restore",
