@@ -61,6 +61,30 @@ def test_time_travel_restores_the_rows_before_a_bad_append(deployed: Lane) -> No
     assert deployed.lock_holder() is None
 
 
+def test_time_travel_to_a_deploy_reads_the_colour_live_at_that_time(deployed: Lane) -> None:
+    """Finding H2: at deploy a's finish BLUE was live; GREEN's table did not even exist yet."""
+    green = f"{deployed.database}.MARTS__GREEN.FCT_ORDERS"
+    deployed.query(f"INSERT INTO {green} SELECT * FROM {green} WHERE id = 1")  # a bad row in the live colour
+    time.sleep(1.1)  # restore ids have one-second resolution: this restore gets its own side-table names
+    out = deployed.ok(
+        "rollback",
+        "--env",
+        "prod",
+        "--mode",
+        "time-travel",
+        "--model",
+        "fct_orders",
+        "--to",
+        "a",
+        "--reason",
+        "r",
+    )
+    assert "Restored MARTS__GREEN.FCT_ORDERS: 5 → 4 rows" in out, out
+    blue = deployed.query(f"SELECT * FROM {deployed.database}.MARTS__BLUE.FCT_ORDERS ORDER BY id")
+    assert deployed.query(f"SELECT * FROM {deployed.database}.MARTS.FCT_ORDERS ORDER BY id") == blue
+    assert deployed.view_colours("MARTS") == {"GREEN"}  # the data came back, the publication did not change
+
+
 def test_rollback_republishes_the_previous_colour_and_is_journalled(deployed: Lane) -> None:
     code, _, err = deployed.cli("rollback", "--env", "prod")
     assert code == 2 and "--reason" in err  # prod requires a reason

@@ -22,6 +22,8 @@ from pipelineops.plan.identifiers import check_identifier
 from pipelineops.plan.rollback import (
     Recoverability,
     Route,
+    colour_live_at,
+    point_time,
     retention_days,
     snowflake_recoverability,
     timetravel_plan,
@@ -182,9 +184,11 @@ def restore(
         )
     restore_id = rt.ctx.clock().strftime("%Y%m%dT%H%M%S")
     route: Route = "direct"
-    transient = False
-    if engine.dialect == "snowflake":
-        verdict = _snowflake_verdict(rt, table, point)
+    transient, source = False, table
+    if engine.dialect == "snowflake":  # read the table of the colour live at that time (finding H2)
+        then = colour_live_at(rows, point_time(point, rt.ctx.clock()), current.colour)
+        source = Relation(engine.database, colour_schema(schema, then), table.name)
+        verdict = _snowflake_verdict(rt, source, point)
         if not verdict.possible:
             raise CheckFailed(
                 f"cannot restore {table.schema}.{table.name} to that point with time travel",
@@ -194,8 +198,22 @@ def restore(
                 runbook=RUNBOOK,
             )
         route, transient = verdict.route, verdict.transient
+        if source != table and route == "undrop":
+            raise CheckFailed(
+                f"cannot restore {table.schema}.{table.name} from {source.schema}: that table was re-created "
+                "since, and UNDROP would rename tables of the idle colour",
+                why="; ".join(verdict.reasons),
+                fix="re-publish that colour if it is intact (pipelineops rollback --to <deploy>), or choose a later point",
+                runbook=RUNBOOK,
+            )
     plan = timetravel_plan(
-        dialect=engine.dialect, table=table, point=point, restore_id=restore_id, route=route, transient=transient
+        dialect=engine.dialect,
+        table=table,
+        point=point,
+        restore_id=restore_id,
+        route=route,
+        transient=transient,
+        source=source,
     )
     past_rows: int | None = None
     if engine.dialect == "duckdb":

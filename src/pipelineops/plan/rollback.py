@@ -9,13 +9,13 @@ kept aside in ``<table>__REPLACED_<id>``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pipelineops.plan.bluegreen_swap import Published, cutover_steps, verify_grants_step
-from pipelineops.plan.history import Colour
+from pipelineops.plan.history import Colour, publications
 from pipelineops.plan.sql import Dialect, Relation
 from pipelineops.plan.sql import drop_table as _drop_table
 from pipelineops.plan.sql import timetravel as tt
@@ -76,6 +76,31 @@ def republish_plan(i: RepublishInputs) -> Plan:
 
 
 Route = Literal["direct", "undrop", "impossible"]
+
+
+def point_time(point: tt.PointInTime, now: datetime) -> datetime | None:
+    """When a point in time is, if the point says (a query id or a DuckLake version does not)."""
+    if point.kind == "timestamp":
+        return point.timestamp
+    if point.kind == "offset":
+        return now + timedelta(seconds=point.offset_s or 0)
+    return None
+
+
+def colour_live_at(rows: Sequence[Mapping[str, object]], at: datetime | None, live: Colour) -> Colour:
+    """The colour readers were served at ``at``, from the journal's cutovers (deploys and rollbacks).
+
+    A restore must read *that* colour's table: the live colour's table held other data then, or did not
+    exist (finding H2). Unknown times, and times before the first cutover, keep the live colour.
+    """
+    if at is None:
+        return live
+    then = [p for p in publications(rows) if isinstance(p.at, datetime) and _utc(p.at) <= _utc(at)]
+    return then[-1].colour if then else live
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def sql_drop_table(table: Relation) -> str:
@@ -153,7 +178,13 @@ def timetravel_plan(
     restore_id: str,
     route: Route = "direct",
     transient: bool = False,
+    source: Relation | None = None,
 ) -> Plan:
+    """``source``: the table whose history is read (on Snowflake: the same table in the colour that was
+    live at the point in time, see ``colour_live_at``); the restored rows replace ``table``'s."""
+    past = source or table
+    if source is not None and source != table and route == "undrop":
+        raise ValueError("the UNDROP route restores a table from its own history only")
     aside = tt.sibling(table, f"REPLACED_{restore_id}")
     kept = aside.name
     if dialect == "duckdb":
@@ -175,8 +206,10 @@ def timetravel_plan(
         steps = (
             Step(
                 "clone",
-                "zero-copy clone of the past version into a side table",
-                sql=(tt.clone_at(side, table, point, transient=transient),),
+                "zero-copy clone of the past version into a side table"
+                + (f" (from {past.schema}, live at that time)" if past != table else ""),
+                sql=(tt.clone_at(side, past, point, transient=transient),),
+                inverse=(sql_drop_table(side),),
             ),
             Step(
                 "verify",
