@@ -2,7 +2,8 @@
 and connector, against fakesnow's HTTP server (in this process) plus the semantics shim (shim.py), and
 dbt-snowflake (a subprocess, as in production) building the small project in ``project/`` on the same server.
 
-Each test gets its own database on the shared emulator. Every statement pipelineops sends (recorded at the
+Each test gets its own database on the emulator. The server, the shim and the statement recorder live for
+one test module (they patch fakesnow and the connector in this process; other modules stay untouched). Every statement pipelineops sends (recorded at the
 connector, in this process; dbt's run in its subprocess) must pass the strict static check.
 """
 
@@ -102,13 +103,13 @@ def pem() -> str:
     ).decode()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shim() -> Iterator[Shim]:
     with Shim().install() as installed:
         yield installed
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(shim: Shim) -> Iterator[dict[str, Any]]:
     with fakesnow.server() as kwargs:
         yield kwargs
@@ -135,7 +136,7 @@ class Sent(list[str]):
             self.append(statement)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sent() -> Iterator[Sent]:
     recorder = Sent()
     original = snowflake.connector.cursor.SnowflakeCursor.execute
@@ -250,7 +251,7 @@ class Lane:
 LaneFactory = Callable[[Path, str], Lane]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def make_lane(server: dict[str, Any], shim: Shim, pem: str, sent: Sent) -> LaneFactory:
     def _make(base: Path, name: str) -> Lane:
         database = "LANE_" + "".join(c if c.isalnum() else "_" for c in name).upper()[:60]

@@ -35,9 +35,7 @@ def test_failed_gate_publishes_nothing_and_releases_the_lock(lane: Lane) -> None
     assert "not_null" in out + err
     assert lane.journal("cutover") == []
     assert lane.view_colours("MARTS") == set()
-    assert lane.lock_holder() is None
-    lane.ok("bluegreen-swap", "--env", "prod", "--deploy-id", "good")
-    assert lane.view_colours("MARTS") == {"BLUE"}
+    assert lane.lock_holder() is None  # the next deploy may start
 
 
 def test_deploy_killed_between_two_schema_swaps_converges_on_rerun(lane: Lane) -> None:
