@@ -12,18 +12,21 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import fakesnow
+import fakesnow.server as fakesnow_server
 import pytest
 import snowflake.connector.cursor
+import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.e2e_snowflake.shim import Shim
@@ -111,8 +114,35 @@ def shim() -> Iterator[Shim]:
 
 @pytest.fixture(scope="module")
 def server(shim: Shim) -> Iterator[dict[str, Any]]:
-    with fakesnow.server() as kwargs:
-        yield kwargs
+    """fakesnow's HTTP app under uvicorn in a thread of this process, on a free local port.
+
+    (Not ``fakesnow.server()``: it imports its ``fakesnow.server`` module inside, which then hides the
+    function of the same name for the next module.)"""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    runner = uvicorn.Server(
+        uvicorn.Config(fakesnow_server.app, host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=runner.run, name="fakesnow server", daemon=True)
+    thread.start()
+    while thread.is_alive() and not runner.started:
+        time.sleep(0.05)
+    assert runner.started, "the fakesnow server did not start"
+    try:
+        yield {
+            "user": "fake",
+            "password": "snow",
+            "account": "fakesnow",
+            "host": "127.0.0.1",
+            "port": port,
+            "protocol": "http",
+            "session_parameters": {"CLIENT_OUT_OF_BAND_TELEMETRY_ENABLED": False},
+            "network_timeout": 30,
+        }
+    finally:
+        runner.should_exit = True
+        thread.join()
 
 
 class Sent(list[str]):
