@@ -271,7 +271,7 @@ def restore(
         try:
             run_statements(engine, undone, transactional=False)  # the live table gets its name back
             note = f" (undone: {'; '.join(undone)})" if undone else ""
-        except Exception as undo_exc:  # reported with the first error; the runbook names the renames
+        except Exception as undo_exc:  # reported with the first error; the journal row lists the statements
             note = f" (undo failed: {str(undo_exc)[:300]}; statements: {'; '.join(undone)})"
         rt.journal.record(
             {
