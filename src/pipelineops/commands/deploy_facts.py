@@ -100,7 +100,10 @@ def deferral_manifest(manifest: Mapping[str, Any], consumer_schemas: tuple[str, 
         if colour and base in consumer_schemas:
             node["schema"] = base
             if node.get("relation_name"):
-                node["relation_name"] = _with_schema(str(node["relation_name"]), base)
+                alias = str(node.get("alias") or node.get("name"))
+                node["relation_name"] = _with_schema(str(node["relation_name"]), base) or (
+                    f"{node.get('database')}.{base}.{alias}"  # unquoted: resolved as dbt-snowflake does
+                )
 
     return json.dumps(data, sort_keys=True)
 
@@ -108,7 +111,7 @@ def deferral_manifest(manifest: Mapping[str, Any], consumer_schemas: tuple[str, 
 _NAME_PART = re.compile(r'"(?:[^"]|"")*"|[^."]+')
 
 
-def _with_schema(relation_name: str, schema: str) -> str:
+def _with_schema(relation_name: str, schema: str) -> str | None:
     """``relation_name`` with its schema part replaced, every other part kept as dbt rendered it.
 
     dbt-snowflake renders ``db.schema.alias`` unquoted (resolved upper-case) while dbt-duckdb quotes; a
@@ -116,7 +119,7 @@ def _with_schema(relation_name: str, schema: str) -> str:
     """
     parts = _NAME_PART.findall(relation_name)
     if len(parts) != 3 or ".".join(parts) != relation_name:
-        raise ValueError(f"unexpected dbt relation_name {relation_name!r}")
+        return None
     quoted = parts[1].startswith('"')
     return ".".join((parts[0], f'"{schema}"' if quoted else schema, parts[2]))
 

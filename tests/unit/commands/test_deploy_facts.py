@@ -38,7 +38,7 @@ def test_deferral_manifest_keeps_the_quoting_dbt_rendered(before: str, after: st
     assert (node["schema"], node["relation_name"]) == ("MARTS", after)
 
 
-def test_deferral_manifest_refuses_a_relation_name_it_cannot_read() -> None:
+def test_deferral_manifest_writes_an_unquoted_name_when_it_cannot_read_dbt_s() -> None:
     manifest = {"nodes": {"model.p.fct_orders": _node("MARTS__BLUE", "MARTS__BLUE.fct_orders")}}
-    with pytest.raises(ValueError, match="unexpected dbt relation_name"):
-        deferral_manifest(manifest, ("MARTS",))
+    node = json.loads(deferral_manifest(manifest, ("MARTS",)))["nodes"]["model.p.fct_orders"]
+    assert node["relation_name"] == "ANALYTICS.MARTS.fct_orders"
