@@ -47,7 +47,7 @@ test: venv lint coverage ## lint, coverage of the pure layers, then the whole te
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
 unit: venv ## the fast tests only
-	$(PY) -m pytest -q -m "not e2e"
+	$(PY) -m pytest -q -m "not e2e and not snowflake_e2e"
 
 bench: venv ## benchmarks; results to bench/results/
 	$(PY) -m bench

@@ -82,9 +82,12 @@ class Journal:
         )
 
     def acquire(self, deploy_id: str, *, holder: str, run_url: str) -> None:
-        """Take the environment's deploy lock (compare-and-set), or raise ``WarehouseBusy`` naming the holder."""
+        """Take the environment's deploy lock (compare-and-set), or raise ``WarehouseBusy`` naming the holder.
+
+        Ownership is proven by the compare-and-set's row count, never by reading the row back afterwards
+        (a read is a separate statement: another runner may have moved the lock in between)."""
         with self.engine.transaction():
-            self.engine.execute(
+            taken = self.engine.execute(
                 jsql.take_lock(
                     self._db,
                     self.schema,
@@ -96,17 +99,18 @@ class Journal:
                     dialect=self.engine.dialect,
                 )
             )
+        if taken > 0:
+            return
         current = self.holder()
-        if current is None or current.deploy_id != deploy_id:
-            raise WarehouseBusy(
-                f"the {self.environment} deploy lock is held by deploy {current.deploy_id if current else '?'}"
-                f" ({current.holder if current else '?'}, since {current.acquired_at if current else '?'})",
-                why="another deploy or rollback is running, or one died without releasing the lock",
-                fix="wait for it (see `pipelineops status`); if that run is dead, re-run this command with --force-unlock "
-                "(recorded in DEPLOY_STATE)"
-                + (f"; its run: {current.run_url}" if current and current.run_url else ""),
-                runbook="deploy-lock.md",
-            )
+        raise WarehouseBusy(
+            f"the {self.environment} deploy lock is held by deploy {current.deploy_id if current else '?'}"
+            f" ({current.holder if current else '?'}, since {current.acquired_at if current else '?'})",
+            why="another deploy or rollback is running, or one died without releasing the lock",
+            fix="wait for it (see `pipelineops status`); if that run is dead, re-run this command with --force-unlock "
+            "(recorded in DEPLOY_STATE)"
+            + (f"; its run: {current.run_url}" if current and current.run_url else ""),
+            runbook="deploy-lock.md",
+        )
 
     def force_unlock(self, *, by: str, actor: str, run_url: str, kind: str) -> LockHolder | None:
         """Release a lock another (dead) run left behind, with an audit row naming who released whose."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 from pipelineops.dbt.artifacts import ModelNode, node_results, relation_nodes
 from pipelineops.engines.base import Engine, first_value, iter_names
 from pipelineops.plan import gates, sql
-from pipelineops.plan.bluegreen_swap import Published, base_schema, colour_schema
+from pipelineops.plan.bluegreen_swap import Carried, Published, base_schema, colour_schema
 from pipelineops.plan.history import Colour
 from pipelineops.plan.sql import Relation
 
@@ -28,12 +29,13 @@ def published_relations(
     return tuple(sorted(set(out), key=lambda p: (p.schema, p.name)))
 
 
-def incremental_relations(manifest: Mapping[str, Any]) -> tuple[Published, ...]:
+def incremental_relations(manifest: Mapping[str, Any]) -> tuple[Carried, ...]:
+    """Incremental tables of the colours, with their kind (transient or not) for the carry-over clone."""
     out = []
     for node in relation_nodes(manifest):
         base, colour = base_schema(node.schema)
         if colour and node.materialized == "incremental":
-            out.append(Published(base, node.alias))
+            out.append(Carried(base, node.alias, transient=node.transient))
     return tuple(sorted(set(out), key=lambda p: (p.schema, p.name)))
 
 
@@ -98,10 +100,28 @@ def deferral_manifest(manifest: Mapping[str, Any], consumer_schemas: tuple[str, 
         if colour and base in consumer_schemas:
             node["schema"] = base
             if node.get("relation_name"):
-                alias = node.get("alias") or node.get("name")
-                node["relation_name"] = f'"{node.get("database")}"."{base}"."{alias}"'
+                alias = str(node.get("alias") or node.get("name"))
+                node["relation_name"] = _with_schema(str(node["relation_name"]), base) or (
+                    f"{node.get('database')}.{base}.{alias}"  # unquoted: resolved as dbt-snowflake does
+                )
 
     return json.dumps(data, sort_keys=True)
+
+
+_NAME_PART = re.compile(r'"(?:[^"]|"")*"|[^."]+')
+
+
+def _with_schema(relation_name: str, schema: str) -> str | None:
+    """``relation_name`` with its schema part replaced, every other part kept as dbt rendered it.
+
+    dbt-snowflake renders ``db.schema.alias`` unquoted (resolved upper-case) while dbt-duckdb quotes; a
+    quoted lower-case alias on Snowflake would name another, missing object (quoted names are case-sensitive).
+    """
+    parts = _NAME_PART.findall(relation_name)
+    if len(parts) != 3 or ".".join(parts) != relation_name:
+        return None
+    quoted = parts[1].startswith('"')
+    return ".".join((parts[0], f'"{schema}"' if quoted else schema, parts[2]))
 
 
 def nodes_by_name(manifest: Mapping[str, Any]) -> dict[str, ModelNode]:

@@ -68,8 +68,9 @@ class Runtime:
         )
 
     def run_dbt(self, name: str, args: tuple[str, ...]) -> DbtInvocation:
-        """Run dbt with the warehouse released (the local engine is single-process)."""
-        self.engine.close()
+        """Run dbt with the warehouse released when the engine needs it (the local engine is single-process;
+        a Snowflake session stays open)."""
+        self.engine.release_for_dbt()
         reporter = self.ctx.reporter
         runner = self.dbt(name)
         title = f"dbt {' '.join(args[:1])} ({name})"

@@ -157,7 +157,7 @@ def select(
 ) -> tuple[list[str], dict[str, Any], DbtInvocation]:
     """dbt's own ``state:modified+`` selection, and the PR manifest that ``dbt ls`` wrote."""
     lines: list[str] = []
-    rt.engine.close()
+    rt.engine.release_for_dbt()
     with rt.ctx.reporter.group("dbt ls --select state:modified+"):
         result = rt.dbt(work.name).run(plan.ls_args(str(state.directory), vars_json), on_line=lines.append)
     if not result.ok:

@@ -21,7 +21,7 @@ from pipelineops.execute.restore import Restore
 from pipelineops.plan import aside, history, sql
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.identifiers import check_identifier
-from pipelineops.plan.rollback import Recoverability, snowflake_recoverability
+from pipelineops.plan.rollback import Recoverability, retention_days, snowflake_recoverability
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql import timetravel as tt
 from pipelineops.plan.sql.timetravel import PointInTime
@@ -59,7 +59,7 @@ def _snowflake_verdict(rt: Runtime, table: Relation, point: PointInTime) -> Reco
     created_on = created if isinstance(created, datetime) else datetime.min.replace(tzinfo=UTC)
     return snowflake_recoverability(
         transient=str(info.get("kind", "")).upper() == "TRANSIENT",
-        retention_days=int(str(info.get("retention_time") or 1)),
+        retention_days=retention_days(info.get("retention_time")),
         created_on=created_on if created_on.tzinfo else created_on.replace(tzinfo=UTC),
         target=target,
         now=now,

@@ -20,6 +20,8 @@ class ModelNode:
     schema: str
     alias: str
     materialized: str
+    #: dbt-snowflake's ``transient`` config: tables are transient unless a model sets ``transient: false``
+    transient: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def relation_nodes(manifest: Mapping[str, Any]) -> list[ModelNode]:
                 schema=str(node["schema"]),
                 alias=str(node.get("alias") or node["name"]),
                 materialized=materialized,
+                transient=node.get("config", {}).get("transient") is not False,
             )
         )
     return sorted(out, key=lambda n: n.unique_id)

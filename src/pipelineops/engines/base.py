@@ -16,8 +16,10 @@ class Engine(Protocol):
 
     ``query`` is read-only and may be retried on transient errors; ``execute`` runs one statement once and
     is never retried. ``transaction`` groups statements (on Snowflake, DDL still commits on its own: plans
-    never rely on a transaction there for DDL). ``close`` releases the warehouse (the local engine must be
-    closed while dbt runs: it is single-process).
+    never rely on a transaction there for DDL). ``close`` ends the session. ``release_for_dbt`` is called
+    before every dbt invocation: an engine whose warehouse admits one process at a time (the local engine)
+    lets go of it and reopens on its next statement; a shared warehouse (Snowflake) keeps its session, so
+    the journal rows and the lock release after dbt run on the same session.
     """
 
     dialect: Dialect
@@ -30,6 +32,8 @@ class Engine(Protocol):
     def transaction(self) -> AbstractContextManager[None]: ...
 
     def close(self) -> None: ...
+
+    def release_for_dbt(self) -> None: ...
 
     def dbt_env(self) -> dict[str, str]:
         """Environment variables dbt needs to reach the same warehouse (no secrets are added here)."""

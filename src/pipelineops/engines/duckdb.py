@@ -80,6 +80,11 @@ class LocalEngine:
                 self._con.close()
                 self._con = None
 
+    def release_for_dbt(self) -> None:
+        """dbt attaches the catalog in its own process, and the catalog admits one: let go of it now (the
+        next statement reopens it)."""
+        self.close()
+
     def dbt_env(self) -> dict[str, str]:
         ext = self.extension_dir
         prepare_extension_dir(ext)

@@ -294,6 +294,10 @@ class SnowflakeEngine:
         except sf_errors.Error:  # pragma: no cover - closing a dead session
             log.debug("close failed", exc_info=True)
 
+    def release_for_dbt(self) -> None:
+        """Nothing to release: Snowflake serves dbt's sessions beside this one, and this session must stay
+        open for the journal rows and the lock release that follow dbt (closing it here was finding C1)."""
+
     def dbt_env(self) -> dict[str, str]:
         """The non-secret variables dbt's Snowflake profile reads (``dbt/profiles.yml``).
 

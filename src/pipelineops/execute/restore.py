@@ -20,8 +20,15 @@ from pipelineops.engines.base import Row, first_value, run_statements
 from pipelineops.errors import CheckFailed, UserError
 from pipelineops.execute.operation import Operation, locked, refuse_ended
 from pipelineops.plan import aside, history, sql
-from pipelineops.plan.bluegreen_swap import colour_schema
-from pipelineops.plan.rollback import Recoverability, Route, timetravel_plan
+from pipelineops.plan.bluegreen_swap import base_schema, colour_schema
+from pipelineops.plan.rollback import (
+    Recoverability,
+    Route,
+    colour_live_at,
+    point_time,
+    timetravel_plan,
+    undo,
+)
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql.timetravel import PointInTime
 from pipelineops.plan.steps import Plan
@@ -84,8 +91,11 @@ class Restore:
                 runbook=RUNBOOK,
             )
         route: Route = "direct"
-        if engine.dialect == "snowflake":
-            verdict = self.verdict(rt, table, self.point)
+        transient, source = False, table
+        if engine.dialect == "snowflake":  # read the table of the colour live at that time
+            then = colour_live_at(rows, point_time(self.point, rt.ctx.clock()), current.colour)
+            source = Relation(engine.database, colour_schema(base_schema(table.schema)[0], then), table.name)
+            verdict = self.verdict(rt, source, self.point)
             if not verdict.possible:
                 raise CheckFailed(
                     f"cannot restore {table.schema}.{table.name} to that point with time travel",
@@ -94,13 +104,24 @@ class Restore:
                     "(and make the model a permanent table: transient_table=false) to keep more history",
                     runbook=RUNBOOK,
                 )
-            route = verdict.route
+            route, transient = verdict.route, verdict.transient
+            if source != table and route == "undrop":
+                raise CheckFailed(
+                    f"cannot restore {table.schema}.{table.name} from {source.schema}: that table was "
+                    "re-created since, and UNDROP would rename tables of the idle colour",
+                    why="; ".join(verdict.reasons),
+                    fix="re-publish that colour if it is intact (pipelineops rollback --to <deploy>), or choose "
+                    "a later point",
+                    runbook=RUNBOOK,
+                )
         plan = timetravel_plan(
             dialect=engine.dialect,
             table=table,
             point=self.point,
             restore_id=stamp.strftime(aside.STAMP),
             route=route,
+            transient=transient,
+            source=source,
         )
         past: int | None = None
         if plan.steps[0].name == "verify":  # the past version is readable before anything runs (local)
@@ -131,20 +152,41 @@ class Restore:
             if done.kind is None:
                 op.record(op.row("plan", "succeeded"))
             t0 = time.monotonic()
-            for step in plan.steps:
-                if step.name == "verify":
-                    if past is None:  # Snowflake: count the side table before it is swapped in
-                        past = int(str(first_value(engine.query(step.sql[0]))))
-                    continue
-                if step.transactional:  # the restore and its journal row commit together
-                    with engine.transaction():
-                        for stmt in step.sql:
-                            engine.execute(stmt)
-                        engine.execute(rt.journal.row_sql(op.row(step.name, "succeeded")))
-                    op.chaos(step.name, "succeeded")
-                else:
-                    run_statements(engine, step.sql, transactional=False)
-                    op.record(op.row(step.name, "succeeded"))
+            finished: list[str] = []
+            try:
+                for step in plan.steps:
+                    if step.name == "verify":
+                        if past is None:  # Snowflake: count the side table before it is swapped in
+                            past = int(str(first_value(engine.query(step.sql[0]))))
+                        continue
+                    if step.transactional:  # the restore and its journal row commit together
+                        with engine.transaction():
+                            for stmt in step.sql:
+                                engine.execute(stmt)
+                            engine.execute(rt.journal.row_sql(op.row(step.name, "succeeded")))
+                        op.chaos(step.name, "succeeded")
+                    else:
+                        run_statements(engine, step.sql, transactional=False)
+                        op.record(op.row(step.name, "succeeded"))
+                    finished.append(step.name)
+            except Exception as exc:
+                self._undo(plan, finished, exc)
+                raise
             elapsed = int((time.monotonic() - t0) * 1000)
             op.finish("succeeded", elapsed_ms=elapsed)
         return RestoreResult(op.op_id, table, colour, plan, now_rows, past, elapsed)
+
+    def _undo(self, plan: Plan, finished: list[str], exc: Exception) -> None:
+        """Take back the steps a failed restore finished, newest first (the UNDROP route renames the live
+        table first: it gets its name back), and journal what was undone."""
+        statements = undo(plan, tuple(finished))
+        if not statements:
+            return
+        try:
+            run_statements(self.rt.engine, statements, transactional=False)
+            note = f"undone after {str(exc)[:300]}: {'; '.join(statements)}"
+            status = "succeeded"
+        except Exception as undo_exc:  # reported with the first error; the runbook names the renames
+            note = f"undo failed ({str(undo_exc)[:300]}); statements: {'; '.join(statements)}"
+            status = "failed"
+        self.op.record(self.op.row("undo", status, detail=note[:2000]))

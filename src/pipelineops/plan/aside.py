@@ -1,7 +1,8 @@
 """Tables a time-travel restore set aside, and when they may go. Pure.
 
 A restore never destroys data: the rows it replaced stay in ``<table>__REPLACED_<id>`` (local engine) or
-``<table>__RESTORED_<id>`` / ``<table>__CURRENT_<id>`` (Snowflake), where ``<id>`` is the restore's UTC
+``<table>__RESTORED_<id>`` / ``<table>__CURRENT_<id>`` (Snowflake; ``<table>__UNDROPPED_<id>`` when a failed
+UNDROP route was undone), where ``<id>`` is the restore's UTC
 time ``YYYYMMDDTHHMMSS``. They are dropped only when the user confirms that restore, or when
 ``rollback.keep_aside_hours`` have passed.
 """
@@ -15,7 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 #: The ``<id>`` of a set-aside table: the UTC time the restore started.
 STAMP = "%Y%m%dT%H%M%S"
-_ASIDE = re.compile(r"(?P<table>.+)__(?P<tag>REPLACED|RESTORED|CURRENT)_(?P<id>\d{8}T\d{6})\Z", re.IGNORECASE)
+_ASIDE = re.compile(
+    r"(?P<table>.+)__(?P<tag>REPLACED|RESTORED|CURRENT|UNDROPPED)_(?P<id>\d{8}T\d{6})\Z", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,17 @@ class Published:
 
 
 @dataclass(frozen=True)
+class Carried(Published):
+    """An incremental table the idle colour continues from the live one (a zero-copy clone on Snowflake).
+
+    ``transient`` is the table's kind (dbt-snowflake builds transient tables unless ``transient: false``):
+    Snowflake clones a transient table only into a transient one (error 002120 otherwise).
+    """
+
+    transient: bool = True
+
+
+@dataclass(frozen=True)
 class DeployInputs:
     environment: str
     dialect: Dialect
@@ -198,6 +209,7 @@ def build_plan(inputs: DeployInputs) -> Plan:
                     Relation(db, colour_schema(schema, idle), name),
                     Relation(db, colour_schema(schema, inputs.live), name),
                     d,
+                    transient=not isinstance(item, Carried) or item.transient,
                 )
             )
     steps = [

@@ -133,7 +133,7 @@ def stored_relations(
 def kept_aside(name: str) -> bool:
     """Tables a time-travel restore set aside live next to the models; they are never published."""
     upper = name.upper()
-    return any(f"__{tag}_" in upper for tag in ("REPLACED", "RESTORED", "CURRENT"))
+    return any(f"__{tag}_" in upper for tag in ("REPLACED", "RESTORED", "CURRENT", "UNDROPPED"))
 
 
 def _key(p: Published) -> tuple[str, str]:

@@ -9,14 +9,15 @@ kept aside in ``<table>__REPLACED_<id>``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pipelineops.plan.bluegreen_swap import Published, cutover_steps, verify_grants_step
-from pipelineops.plan.history import Colour
+from pipelineops.plan.history import Colour, publications
 from pipelineops.plan.sql import Dialect, Relation
+from pipelineops.plan.sql import drop_table as _drop_table
 from pipelineops.plan.sql import timetravel as tt
 from pipelineops.plan.steps import Plan, Step
 
@@ -77,10 +78,49 @@ def republish_plan(i: RepublishInputs) -> Plan:
 Route = Literal["direct", "undrop", "impossible"]
 
 
+def point_time(point: tt.PointInTime, now: datetime) -> datetime | None:
+    """When a point in time is, if the point says (a query id or a DuckLake version does not)."""
+    if point.kind == "timestamp":
+        return point.timestamp
+    if point.kind == "offset":
+        return now + timedelta(seconds=point.offset_s or 0)
+    return None
+
+
+def colour_live_at(rows: Sequence[Mapping[str, object]], at: datetime | None, live: Colour) -> Colour:
+    """The colour readers were served at ``at``, from the journal's cutovers (deploys and rollbacks).
+
+    A restore must read *that* colour's table: the live colour's table held other data then, or did not
+    exist (finding H2). Unknown times, and times before the first cutover, keep the live colour.
+    """
+    if at is None:
+        return live
+    then = [p for p in publications(rows) if isinstance(p.at, datetime) and _utc(p.at) <= _utc(at)]
+    return then[-1].colour if then else live
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def sql_drop_table(table: Relation) -> str:
+    return _drop_table(table, "snowflake")
+
+
+def undo(plan: Plan, done: tuple[str, ...]) -> tuple[str, ...]:
+    """The statements that take back the steps named in ``done`` (those that completed), newest first."""
+    out: list[str] = []
+    for step in reversed(plan.steps):
+        if step.name in done:
+            out.extend(step.inverse)
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Recoverability:
     route: Route
     reasons: tuple[str, ...]
+    transient: bool = False  # the table's kind: its clones must be transient too
 
     @property
     def possible(self) -> bool:
@@ -109,7 +149,7 @@ def snowflake_recoverability(
     if target > now:
         reasons.append("the point in time is in the future")
     if reasons:
-        return Recoverability("impossible", tuple(reasons))
+        return Recoverability("impossible", tuple(reasons), transient)
     if created_on > target:
         return Recoverability(
             "undrop",
@@ -117,13 +157,34 @@ def snowflake_recoverability(
                 f"the table was re-created at {created_on.isoformat()} (CREATE OR REPLACE restarted its history): "
                 "the older version is reachable only through UNDROP of the dropped table",
             ),
+            transient,
         )
-    return Recoverability("direct", ("within the retention window",))
+    return Recoverability("direct", ("within the retention window",), transient)
+
+
+def retention_days(value: object) -> int:
+    """``retention_time`` of a ``SHOW TABLES`` row: 0 means no history at all (not the 1-day default,
+    which applies only when Snowflake reports nothing)."""
+    if value is None or str(value).strip() == "":
+        return 1
+    return int(str(value))
 
 
 def timetravel_plan(
-    *, dialect: Dialect, table: Relation, point: tt.PointInTime, restore_id: str, route: Route = "direct"
+    *,
+    dialect: Dialect,
+    table: Relation,
+    point: tt.PointInTime,
+    restore_id: str,
+    route: Route = "direct",
+    transient: bool = False,
+    source: Relation | None = None,
 ) -> Plan:
+    """``source``: the table whose history is read (on Snowflake: the same table in the colour that was
+    live at the point in time, see ``colour_live_at``); the restored rows replace ``table``'s."""
+    past = source or table
+    if source is not None and source != table and route == "undrop":
+        raise ValueError("the UNDROP route restores a table from its own history only")
     aside = tt.sibling(table, f"REPLACED_{restore_id}")
     kept = aside.name
     if dialect == "duckdb":
@@ -145,8 +206,10 @@ def timetravel_plan(
         steps = (
             Step(
                 "clone",
-                "zero-copy clone of the past version into a side table",
-                sql=(tt.clone_at(side, table, point),),
+                "zero-copy clone of the past version into a side table"
+                + (f" (from {past.schema}, live at that time)" if past != table else ""),
+                sql=(tt.clone_at(side, past, point, transient=transient),),
+                inverse=(sql_drop_table(side),),
             ),
             Step(
                 "verify",
@@ -161,18 +224,28 @@ def timetravel_plan(
         )
     elif route == "undrop":
         current = f"{table.name}__CURRENT_{restore_id}"
+        undropped = f"{table.name}__UNDROPPED_{restore_id}"
         side = tt.sibling(table, f"RESTORED_{restore_id}")
+        # UNDROP needs the name free, so the live table is renamed first; every step carries its inverse
+        # and a failure undoes the steps done, newest first (``undo``): the live table gets its name back.
         steps = (
             Step(
                 "set-aside",
                 f"rename the current table to {current} (kept)",
                 sql=(tt.rename_table(table, current),),
+                inverse=(tt.rename_table(Relation(table.database, table.schema, current), table.name),),
             ),
-            Step("undrop", "bring back the version CREATE OR REPLACE dropped", sql=(tt.undrop_table(table),)),
+            Step(
+                "undrop",
+                "bring back the version CREATE OR REPLACE dropped",
+                sql=(tt.undrop_table(table),),
+                inverse=(tt.rename_table(table, undropped),),
+            ),
             Step(
                 "clone",
                 "clone the undropped table as of the point in time",
-                sql=(tt.clone_at(side, table, point),),
+                sql=(tt.clone_at(side, table, point, transient=transient),),
+                inverse=(sql_drop_table(side),),
             ),
             Step(
                 "restore",

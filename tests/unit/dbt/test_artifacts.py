@@ -87,6 +87,27 @@ def test_relation_nodes_defaults_alias_snapshot_and_order() -> None:
     assert relation_nodes({}) == []
 
 
+def test_relation_nodes_are_transient_unless_a_model_says_transient_false() -> None:
+    """dbt-snowflake's default: tables are transient; ``transient: false`` makes them permanent."""
+    manifest = {
+        "nodes": {
+            f"model.p.{name}": {"resource_type": "model", "name": name, "schema": "MARTS", "config": config}
+            for name, config in (
+                ("a", {"materialized": "incremental"}),
+                ("b", {"materialized": "incremental", "transient": None}),
+                ("c", {"materialized": "incremental", "transient": True}),
+                ("d", {"materialized": "incremental", "transient": False}),
+            )
+        }
+    }
+    assert [(n.name, n.transient) for n in relation_nodes(manifest)] == [
+        ("a", True),
+        ("b", True),
+        ("c", True),
+        ("d", False),
+    ]
+
+
 def test_node_results_from_saved_run_results() -> None:
     results = node_results(load_json(RUN_RESULTS))
     assert [(r.status, r.failures) for r in results] == [

@@ -18,6 +18,7 @@ def test_parse_recognises_every_aside_form_and_nothing_else() -> None:
     )
     assert aside.parse("S", "FCT__RESTORED_20261122T120000") is not None
     assert aside.parse("S", "FCT__CURRENT_20261122T120000") is not None
+    assert aside.parse("S", "FCT__UNDROPPED_20261122T120000") is not None  # left by an undone UNDROP route
     for name in (
         "fct_orders",
         "fct__REPLACED_2026",

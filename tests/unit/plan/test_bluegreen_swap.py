@@ -21,6 +21,7 @@ from pipelineops.plan.bluegreen_swap import (
     NO_LOCAL_GRANTS,
     SHADOW_SUFFIX,
     VERIFY_GRANTS,
+    Carried,
     DeployInputs,
     Published,
     base_schema,
@@ -221,8 +222,22 @@ def test_incremental_tables_are_carried_over_from_live_to_idle() -> None:
         'CREATE OR REPLACE TABLE "lake"."FINANCE__GREEN"."fct_revenue" AS SELECT * FROM "lake"."FINANCE__BLUE"."fct_revenue"',
     )  # the schema statements are not repeated for the carried-over tables
     snow = build_plan(second_deploy("snowflake")).step("prepare").sql
-    assert snow[2] == (
-        'CREATE OR REPLACE TABLE "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS" CLONE "ANALYTICS"."MARTS__BLUE"."FCT_ORDERS"'
+    assert snow[2] == (  # dbt-snowflake's default table kind: a transient clone (002120 otherwise)
+        'CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS" CLONE "ANALYTICS"."MARTS__BLUE"."FCT_ORDERS"'
+    )
+
+
+def test_carried_over_clone_keeps_the_kind_of_the_live_table() -> None:
+    inputs = replace(
+        second_deploy("snowflake"),
+        incremental_in_live=(
+            Carried("MARTS", "fct_orders", transient=False),
+            Carried("FINANCE", "fct_revenue"),
+        ),
+    )
+    assert build_plan(inputs).step("prepare").sql[2:] == (
+        'CREATE OR REPLACE TABLE "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS" CLONE "ANALYTICS"."MARTS__BLUE"."FCT_ORDERS"',
+        'CREATE OR REPLACE TRANSIENT TABLE "ANALYTICS"."FINANCE__GREEN"."FCT_REVENUE" CLONE "ANALYTICS"."FINANCE__BLUE"."FCT_REVENUE"',
     )
 
 

@@ -223,6 +223,19 @@ def test_compare_and_set_lets_only_one_holder_in(con: duckdb.DuckDBPyConnection)
     assert holder(con, "staging")[0] == "d2"  # type: ignore[index]
 
 
+def test_a_duplicate_free_lock_row_lets_no_second_holder_in(con: duckdb.DuckDBPyConnection) -> None:
+    """Two first runs racing through ensure_lock_row can leave two rows (no enforced primary key)."""
+    con.execute(journal.ensure_lock_row(DB, SCHEMA, ENV, "duckdb"))
+    con.execute('INSERT INTO "memory"."PIPELINEOPS"."DEPLOY_LOCK" (environment) VALUES (\'prod\')')
+    assert take(con, "d1") == 2
+    con.execute('INSERT INTO "memory"."PIPELINEOPS"."DEPLOY_LOCK" (environment) VALUES (\'prod\')')
+    assert take(con, "d2") == 0  # the free duplicate does not count: d1 holds the lock
+    rows = con.execute('SELECT deploy_id FROM "memory"."PIPELINEOPS"."DEPLOY_LOCK" ORDER BY 1').fetchall()
+    assert rows == [("d1",), ("d1",), (None,)]
+    assert holder(con)[0] == "d1"  # type: ignore[index]  # the held row is the one reported
+    assert take(con, "d1") == 3  # a re-run of the holder takes every row of the environment
+
+
 def test_lock_text_is_a_compare_and_set() -> None:
     text = journal.take_lock(
         "ANALYTICS",
@@ -237,7 +250,8 @@ def test_lock_text_is_a_compare_and_set() -> None:
     assert text == (
         "UPDATE \"ANALYTICS\".\"PIPELINEOPS\".\"DEPLOY_LOCK\" SET deploy_id = 'gh-1-1', holder = 'o''neil', "
         "run_url = 'u', acquired_at = CAST('2026-03-04 05:06:07.890123+00:00' AS TIMESTAMP_TZ) "
-        "WHERE environment = 'prod' AND (deploy_id IS NULL OR deploy_id = 'gh-1-1')"
+        'WHERE environment = \'prod\' AND NOT EXISTS (SELECT 1 FROM "ANALYTICS"."PIPELINEOPS"."DEPLOY_LOCK" '
+        "WHERE environment = 'prod' AND deploy_id IS NOT NULL AND deploy_id <> 'gh-1-1')"
     )
     assert journal.release_lock("ANALYTICS", SCHEMA, ENV, None, "snowflake").endswith(
         "WHERE environment = 'prod'"

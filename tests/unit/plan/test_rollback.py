@@ -13,9 +13,14 @@ from pipelineops.errors import UserError
 from pipelineops.plan.bluegreen_swap import Published
 from pipelineops.plan.rollback import (
     RepublishInputs,
+    Route,
+    colour_live_at,
+    point_time,
     republish_plan,
+    retention_days,
     snowflake_recoverability,
     timetravel_plan,
+    undo,
 )
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql import timetravel as tt
@@ -199,3 +204,115 @@ def test_latest_snapshot_reads_the_ducklake_snapshot_table_of_a_checked_database
     assert tt.latest_snapshot("lake") == "SELECT max(snapshot_id) AS v FROM ducklake_snapshots('lake')"
     with pytest.raises(UserError):
         tt.latest_snapshot("lake'); DROP TABLE x; --")
+
+
+def test_undrop_route_steps_carry_their_inverses_and_undo_runs_them_newest_first() -> None:
+    plan = timetravel_plan(
+        dialect="snowflake",
+        table=table("snowflake"),
+        point=POINTS["timestamp"],
+        restore_id="R1",
+        route="undrop",
+    )
+    t = '"ANALYTICS"."MARTS__GREEN"'
+    assert undo(plan, ()) == ()
+    assert undo(plan, ("set-aside",)) == (
+        f'ALTER TABLE {t}."FCT_ORDERS__CURRENT_R1" RENAME TO {t}."FCT_ORDERS"',
+    )
+    assert undo(plan, ("set-aside", "undrop", "clone")) == (
+        f'DROP TABLE IF EXISTS {t}."FCT_ORDERS__RESTORED_R1"',
+        f'ALTER TABLE {t}."FCT_ORDERS" RENAME TO {t}."FCT_ORDERS__UNDROPPED_R1"',
+        f'ALTER TABLE {t}."FCT_ORDERS__CURRENT_R1" RENAME TO {t}."FCT_ORDERS"',
+    )
+    for statement in undo(plan, ("set-aside", "undrop", "clone")):
+        check_snowflake_sql(statement)
+
+
+@pytest.mark.parametrize("route", ["direct", "undrop"])
+def test_the_clone_of_a_transient_table_is_transient(route: Route) -> None:
+    plan = timetravel_plan(
+        dialect="snowflake",
+        table=table("snowflake"),
+        point=POINTS["timestamp"],
+        restore_id="R1",
+        route=route,
+        transient=True,
+    )
+    (clone,) = plan.step("clone").sql
+    assert clone.startswith(
+        'CREATE TRANSIENT TABLE "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS__RESTORED_R1" CLONE '
+    )
+    check_snowflake_sql(clone)
+
+
+def test_recoverability_carries_the_table_kind() -> None:
+    args = {"retention_days": 1, "created_on": NOW - timedelta(days=30), "now": NOW}
+    assert snowflake_recoverability(transient=True, target=NOW - timedelta(hours=1), **args).transient
+    assert snowflake_recoverability(transient=True, target=NOW - timedelta(days=3), **args).transient
+    late = snowflake_recoverability(
+        transient=False, target=NOW - timedelta(hours=1), **{**args, "created_on": NOW}
+    )
+    assert (late.route, late.transient) == ("undrop", False)
+
+
+@pytest.mark.parametrize(("value", "days"), [(None, 1), ("", 1), (0, 0), ("0", 0), (7, 7), ("90", 90)])
+def test_retention_days_reads_zero_as_zero(value: object, days: int) -> None:
+    assert retention_days(value) == days
+
+
+def _cutover(deploy_id: str, colour: str, at: datetime, kind: str = "deploy") -> dict[str, object]:
+    return {
+        "deploy_id": deploy_id,
+        "kind": kind,
+        "step": "cutover",
+        "status": "succeeded",
+        "colour_to": colour,
+        "finished_at": at,
+    }
+
+
+def test_colour_live_at_reads_the_journal_cutovers() -> None:
+    rows = [
+        _cutover("a", "BLUE", NOW - timedelta(hours=5)),
+        {"deploy_id": "b", "step": "cutover", "status": "started", "colour_to": "GREEN"},
+        _cutover("b", "GREEN", NOW - timedelta(hours=3)),
+        _cutover("r", "BLUE", (NOW - timedelta(hours=1)).replace(tzinfo=None), kind="rollback"),  # naive: UTC
+    ]
+    assert colour_live_at(rows, NOW - timedelta(hours=4), "BLUE") == "BLUE"
+    assert colour_live_at(rows, NOW - timedelta(hours=2), "BLUE") == "GREEN"  # the finding H2 case
+    assert colour_live_at(rows, NOW, "BLUE") == "BLUE"
+    assert colour_live_at(rows, NOW - timedelta(days=1), "GREEN") == "GREEN"  # before any cutover
+    assert colour_live_at(rows, None, "GREEN") == "GREEN"  # a query id: its time is unknown
+
+
+def test_point_time_is_known_for_timestamps_and_offsets_only() -> None:
+    assert point_time(POINTS["timestamp"], NOW) == T0
+    assert point_time(POINTS["offset"], NOW) == NOW - timedelta(hours=1)
+    assert point_time(POINTS["statement"], NOW) is None
+
+
+def test_a_restore_reads_the_history_of_the_colour_live_then() -> None:
+    blue = Relation("ANALYTICS", "MARTS__BLUE", "fct_orders")
+    plan = timetravel_plan(
+        dialect="snowflake", table=table("snowflake"), point=POINTS["timestamp"], restore_id="R1", source=blue
+    )
+    (clone,) = plan.step("clone").sql
+    assert clone.startswith(
+        'CREATE TABLE "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS__RESTORED_R1" CLONE "ANALYTICS"."MARTS__BLUE"."FCT_ORDERS" AT'
+    )
+    assert "live at that time" in plan.step("clone").why
+    assert plan.step("restore").sql == (
+        'ALTER TABLE "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS" SWAP WITH "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS__RESTORED_R1"',
+    )
+    assert undo(plan, ("clone",)) == (
+        'DROP TABLE IF EXISTS "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS__RESTORED_R1"',
+    )
+    with pytest.raises(ValueError, match="its own history"):
+        timetravel_plan(
+            dialect="snowflake",
+            table=table("snowflake"),
+            point=POINTS["timestamp"],
+            restore_id="R1",
+            route="undrop",
+            source=blue,
+        )

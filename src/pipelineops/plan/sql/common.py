@@ -153,10 +153,16 @@ def columns_of(relation: Relation, dialect: Dialect) -> str:
     )
 
 
-def copy_table(target: Relation, source: Relation, dialect: Dialect) -> str:
-    """A full copy of ``source`` as ``target``: a zero-copy CLONE on Snowflake, CTAS on DuckDB."""
+def copy_table(target: Relation, source: Relation, dialect: Dialect, *, transient: bool = False) -> str:
+    """A full copy of ``source`` as ``target``: a zero-copy CLONE on Snowflake, CTAS on DuckDB.
+
+    A clone of a transient table must be transient too (Snowflake error 002120, "Transient object cannot be
+    cloned to a permanent object": docs.snowflake.com/en/user-guide/tables-temp-transient); pass the kind of
+    ``source``. DuckDB has one kind of table.
+    """
     if dialect == "snowflake":
-        return f"CREATE OR REPLACE TABLE {target.sql(dialect)} CLONE {source.sql(dialect)}"
+        kind = "TRANSIENT " if transient else ""
+        return f"CREATE OR REPLACE {kind}TABLE {target.sql(dialect)} CLONE {source.sql(dialect)}"
     return f"CREATE OR REPLACE TABLE {target.sql(dialect)} AS SELECT * FROM {source.sql(dialect)}"
 
 

@@ -119,13 +119,24 @@ def take_lock(
     now: datetime,
     dialect: Dialect,
 ) -> str:
-    """Compare-and-set: takes the lock only when free or already held by this same deploy (a re-run)."""
+    """Compare-and-set: takes the lock only when free or already held by this same deploy (a re-run).
+
+    The caller owns the lock exactly when the statement updates at least one row: the row count is the
+    proof (concurrent UPDATEs of one table are serialised by Snowflake's table lock and each sees the
+    other's committed row: docs.snowflake.com/en/sql-reference/transactions, "Resource locking"). The
+    condition spans *every* lock row of the environment: Snowflake does not enforce primary keys
+    (docs.snowflake.com/en/sql-reference/constraints-overview), so two first runs racing through
+    ``ensure_lock_row`` can leave two rows, and a free duplicate must not let a second holder in.
+    """
     t = table(database, schema, LOCK, dialect)
+    env = lit(environment, dialect)
+    me = lit(deploy_id, dialect)
     return (
-        f"UPDATE {t} SET deploy_id = {lit(deploy_id, dialect)}, holder = {lit(holder, dialect)}, "
+        f"UPDATE {t} SET deploy_id = {me}, holder = {lit(holder, dialect)}, "
         f"run_url = {lit(run_url, dialect)}, acquired_at = {ts_lit(now, dialect)} "
-        f"WHERE environment = {lit(environment, dialect)} "
-        f"AND (deploy_id IS NULL OR deploy_id = {lit(deploy_id, dialect)})"
+        f"WHERE environment = {env} "
+        f"AND NOT EXISTS (SELECT 1 FROM {t} WHERE environment = {env} "
+        f"AND deploy_id IS NOT NULL AND deploy_id <> {me})"
     )
 
 
@@ -142,9 +153,10 @@ def release_lock(
 
 
 def select_lock(database: str, schema: str, environment: str, dialect: Dialect) -> str:
+    """The lock row of the environment; a held row first when racing first runs left a duplicate."""
     return (
         f"SELECT deploy_id, holder, run_url, acquired_at FROM {table(database, schema, LOCK, dialect)} "
-        f"WHERE environment = {lit(environment, dialect)}"
+        f"WHERE environment = {lit(environment, dialect)} ORDER BY deploy_id NULLS LAST LIMIT 1"
     )
 
 

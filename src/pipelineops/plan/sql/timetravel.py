@@ -75,9 +75,12 @@ def restore_local(table: Relation, point: PointInTime, aside: Relation) -> tuple
     )
 
 
-def clone_at(side: Relation, table: Relation, point: PointInTime) -> str:
+def clone_at(side: Relation, table: Relation, point: PointInTime, *, transient: bool = False) -> str:
+    """A side table holding ``table`` as of ``point``. The clone of a transient table must be transient
+    (error 002120 otherwise: docs.snowflake.com/en/user-guide/tables-temp-transient); pass its kind."""
     d: Dialect = "snowflake"
-    return f"CREATE TABLE {side.sql(d)} CLONE {table.sql(d)} {point.clause(d)}"
+    kind = "TRANSIENT " if transient else ""
+    return f"CREATE {kind}TABLE {side.sql(d)} CLONE {table.sql(d)} {point.clause(d)}"
 
 
 def swap_tables(table: Relation, side: Relation) -> str:
