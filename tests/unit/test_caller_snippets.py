@@ -86,7 +86,7 @@ def check_caller(snippet: Snippet, workflows: Path = WORKFLOWS) -> tuple[list[st
     dispatch = (doc.get("on") or {}) if isinstance(doc.get("on"), dict) else {}
     caller_inputs = set()
     for event in ("workflow_dispatch", "workflow_call"):
-        caller_inputs |= set(((dispatch.get(event) or {}).get("inputs") or {}))
+        caller_inputs |= set((dispatch.get(event) or {}).get("inputs") or {})
     for job_id, job in doc["jobs"].items():
         match = CALL.match(str(job.get("uses", "")))
         if not match:
@@ -106,7 +106,9 @@ def check_caller(snippet: Snippet, workflows: Path = WORKFLOWS) -> tuple[list[st
             findings.append(f"{where}: the snippet has no `on:` triggers")
         granted = _granted(doc, job)
         if granted is None:
-            findings.append(f"{where}: grants no explicit permissions (the called jobs get the repository default)")
+            findings.append(
+                f"{where}: grants no explicit permissions (the called jobs get the repository default)"
+            )
             granted = {}
         for callee_job_id, callee_job in (callee.get("jobs") or {}).items():
             for scope, level in (callee_job.get("permissions") or {}).items():
@@ -132,11 +134,15 @@ def check_caller(snippet: Snippet, workflows: Path = WORKFLOWS) -> tuple[list[st
                     findings.append(f"{where}: {match.group(1)} declares no {kind[:-1]} `{name}`")
             for name, required in declared.items():
                 if required and name not in given:
-                    findings.append(f"{where}: required {kind[:-1]} `{name}` of {match.group(1)} is not passed")
+                    findings.append(
+                        f"{where}: required {kind[:-1]} `{name}` of {match.group(1)} is not passed"
+                    )
         for value in (job.get("with") or {}).values():
             for name in INPUT_REF.findall(str(value)):
                 if name not in caller_inputs:
-                    findings.append(f"{where}: passes inputs.{name}, which the caller's trigger does not declare")
+                    findings.append(
+                        f"{where}: passes inputs.{name}, which the caller's trigger does not declare"
+                    )
     return findings, called
 
 
