@@ -189,3 +189,17 @@ def test_selftest_has_a_job_that_must_fail_and_checks_it_did() -> None:
     assert check["run"].count("= failure") == len(failing)
     used = {s["uses"] for s in steps(doc) if s.get("uses", "").startswith("./")}
     assert {"./actions/bluegreen-swap", "./actions/rollback", "./"} <= used
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=name)
+def test_jobs_install_once_in_a_step_without_secrets_before_any_stage(path: Path) -> None:
+    for job_id, job in (load(path).get("jobs") or {}).items():
+        uses = [s.get("uses", "") for s in job.get("steps") or []]
+        stages = [i for i, u in enumerate(uses) if u.startswith("$/actions/") and u != "$/actions/setup"]
+        if not stages:
+            continue
+        assert "$/actions/setup" in uses, f"{name(path)}: job {job_id} installs inside a stage step"
+        setup = uses.index("$/actions/setup")
+        assert setup < min(stages), f"{name(path)}: job {job_id}"
+        step = job["steps"][setup]
+        assert "secrets." not in str(step), f"{name(path)}: job {job_id}: the install step holds a secret"
