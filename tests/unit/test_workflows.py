@@ -165,7 +165,7 @@ def test_deploy_and_rollback_share_one_non_cancelling_group_behind_environment_p
         groups.append(job["concurrency"]["group"])
         assert set(job["permissions"]) == {"contents"} and job["permissions"]["contents"] == "read"
         uses = [s["uses"] for s in job["steps"] if s.get("uses", "").startswith("$/")]
-        assert uses == [f"$/actions/{stage}"]
+        assert uses == ["$/actions/setup", f"$/actions/{stage}"]
         assert (REPO / "actions" / stage / "action.yml").is_file()
     assert groups[0] == groups[1] == "pipelineops-deploy-${{ inputs.environment }}"
 
