@@ -6,7 +6,7 @@
 #   run-stage.sh --install-only   install only, and set the `pipelineops-path` output (the setup actions)
 #   run-stage.sh --cache-key      install nothing; set the outputs `path` (the venv), `key` (lock file,
 #                                 Python version, OS, architecture and package source) and `restore-key`
-#                                 (the same without the source) for actions/cache
+#                                 (the same without the source) for actions/cache; none with PIPELINEOPS_VENV
 #
 # The package is installed from this checkout (the action's own ref): first its dependencies from
 # requirements/runtime.lock with `pip install --require-hashes` (every file hash-checked, the build backend
@@ -50,8 +50,10 @@ case "$runner_os" in
 esac
 
 if [[ -n "${PIPELINEOPS_VENV:-}" ]]; then
-  [[ "$mode" != "--cache-key" ]] ||
-    die "--cache-key has nothing to key with PIPELINEOPS_VENV set (that venv is used as is)"
+  if [[ "$mode" == "--cache-key" ]]; then
+    echo "pipelineops: PIPELINEOPS_VENV=$PIPELINEOPS_VENV is used as is: nothing to cache (no key)"
+    exit 0
+  fi
   venv="$PIPELINEOPS_VENV"
   [[ -x "$venv/bin/python" ]] || die "PIPELINEOPS_VENV=$venv has no bin/python"
   "$venv/bin/python" -c 'import pipelineops' 2>/dev/null ||
