@@ -257,13 +257,13 @@ def test_a_team_following_the_readme_gets_a_green_pr_a_deploy_and_a_working_roll
     # 5. the rollback button: the caller's workflow_dispatch passes its inputs through to rollback.yml
     inputs = {"environment": "prod", "target": "previous", "mode": "republish", "model": "", "at": "",
               "reason": "revenue looks wrong", "force-unlock": False}  # fmt: skip
-    code, log = c.act("workflow_dispatch", "rollback.yml", {"inputs": inputs}, "--env", "GITHUB_RUN_ID=103")
+    code, log = c.act("workflow_dispatch", "rollback.yml", {"inputs": inputs})
     assert code == 0, log[-6000:]
     rows = c.query(
-        'SELECT colour_to, reason FROM "lake"."PIPELINEOPS"."DEPLOY_STATE" '
-        "WHERE deploy_id = 'gh-103' AND step = 'finish' AND status = 'succeeded'"
+        'SELECT colour_from, colour_to, reason FROM "lake"."PIPELINEOPS"."DEPLOY_STATE" '
+        "WHERE kind = 'rollback' AND step = 'finish' AND status = 'succeeded'"
     )
-    assert rows == [("BLUE", "revenue looks wrong")]
+    assert rows == [("GREEN", "BLUE", "revenue looks wrong")]
 
     # 6. the first pull request is closed: its schemas go, production stays
     code, log = c.act("pull_request", "schema-cleanup.yml", _pull_request(5, action="closed"))
