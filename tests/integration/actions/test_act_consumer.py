@@ -11,7 +11,8 @@ these tests. Everything else is the real path: caller → reusable workflow (per
 
 The flow: the first pull request before any deploy (slim-ci builds everything and says why) → merge and
 deploy → a second pull request (only what changed) → merge and deploy → the rollback button (the caller's
-own ``workflow_dispatch``) → the closed pull request's schemas dropped → a fork's pull request fails.
+own ``workflow_dispatch``) → the hourly freshness check → the closed pull request's schemas dropped → a
+fork's pull request fails.
 """
 
 from __future__ import annotations
@@ -265,14 +266,19 @@ def test_a_team_following_the_readme_gets_a_green_pr_a_deploy_and_a_working_roll
     )
     assert rows == [("GREEN", "BLUE", "revenue looks wrong")]
 
-    # 6. the first pull request is closed: its schemas go, production stays
+    # 6. the hourly freshness check starts without an approval; a late feed warns (fail-on: error)
+    code, log = c.act("schedule", "freshness.yml", {"schedule": "17 * * * *"})
+    assert code == 0, log[-6000:]
+    assert "raw.shipments: late: past warn_after (30 h)" in log
+
+    # 7. the first pull request is closed: its schemas go, production stays
     code, log = c.act("pull_request", "schema-cleanup.yml", _pull_request(5, action="closed"))
     assert code == 0, log[-6000:]
     left = c.schemas()
     assert not {s for s in left if pr_of_schema(s) == 5}
     assert {"STAGING", "INTERMEDIATE", "MARTS", "PIPELINEOPS"} <= left
 
-    # 7. a fork's pull request gets no secrets: its required check fails and says why, never skipped
+    # 8. a fork's pull request gets no secrets: its required check fails and says why, never skipped
     code, log = c.act("pull_request", "pr.yml", _pull_request(7, head_repo="someone/dw"))
     assert code != 0
     assert "pull request from the fork someone/dw: not built" in log
