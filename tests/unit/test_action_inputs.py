@@ -14,7 +14,8 @@ from pipelineops.cli import build_parser
 from pipelineops.errors import UserError
 
 REPO = Path(__file__).resolve().parents[2]
-ACTIONS = sorted(p.parent.name for p in (REPO / "actions").glob("*/action.yml"))
+# actions/setup installs the CLI for a reusable workflow's own steps (`$/actions/setup`); it runs no stage
+ACTIONS = sorted(p.parent.name for p in (REPO / "actions").glob("*/action.yml") if p.parent.name != "setup")
 OURS = ("bluegreen-swap", "rollback")
 RUN_STEP = '"${GITHUB_ACTION_PATH}/../../scripts/run-stage.sh" '
 

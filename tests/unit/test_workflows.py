@@ -165,7 +165,7 @@ def test_deploy_and_rollback_share_one_non_cancelling_group_behind_environment_p
         groups.append(job["concurrency"]["group"])
         assert set(job["permissions"]) == {"contents"} and job["permissions"]["contents"] == "read"
         uses = [s["uses"] for s in job["steps"] if s.get("uses", "").startswith("$/")]
-        assert uses == [f"$/actions/{stage}"]
+        assert uses == ["$/actions/setup", f"$/actions/{stage}"]
         assert (REPO / "actions" / stage / "action.yml").is_file()
     assert groups[0] == groups[1] == "pipelineops-deploy-${{ inputs.environment }}"
 
@@ -189,3 +189,73 @@ def test_selftest_has_a_job_that_must_fail_and_checks_it_did() -> None:
     assert check["run"].count("= failure") == len(failing)
     used = {s["uses"] for s in steps(doc) if s.get("uses", "").startswith("./")}
     assert {"./actions/bluegreen-swap", "./actions/rollback", "./"} <= used
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=name)
+def test_jobs_install_once_in_a_step_without_secrets_before_any_stage(path: Path) -> None:
+    for job_id, job in (load(path).get("jobs") or {}).items():
+        uses = [s.get("uses", "") for s in job.get("steps") or []]
+        stages = [i for i, u in enumerate(uses) if u.startswith("$/actions/") and u != "$/actions/setup"]
+        if not stages:
+            continue
+        assert "$/actions/setup" in uses, f"{name(path)}: job {job_id} installs inside a stage step"
+        setup = uses.index("$/actions/setup")
+        assert setup < min(stages), f"{name(path)}: job {job_id}"
+        step = job["steps"][setup]
+        assert "secrets." not in str(step), f"{name(path)}: job {job_id}: the install step holds a secret"
+
+
+def test_dbt_ci_is_not_cancelled_by_a_push_and_its_profile_gets_every_connection_variable() -> None:
+    doc = load(REPO / ".github" / "workflows" / "dbt-ci.yml")
+    assert "github.event_name" in doc["concurrency"]["group"]
+    assert doc["concurrency"]["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
+    assert doc["on"]["workflow_call"]["inputs"]["project-dir"]["default"] == "."
+    (build,) = [s for s in doc["jobs"]["build"]["steps"] if s.get("name") == "dbt build"]
+    profile = (REPO / "dbt" / "profiles.yml").read_text(encoding="utf-8")
+    required = set(re.findall(r"env_var\('(SNOWFLAKE_\w+)'\)", profile))  # read without a default
+    assert required == {
+        "SNOWFLAKE_ACCOUNT",
+        "SNOWFLAKE_USER",
+        "SNOWFLAKE_ROLE",
+        "SNOWFLAKE_WAREHOUSE",
+        "SNOWFLAKE_DATABASE",
+    }
+    assert required <= set(build["env"])
+
+
+@pytest.mark.parametrize(
+    ("filename", "default_of"), [("freshness.yml", "environment"), ("env-parity-check.yml", "against")]
+)
+def test_scheduled_read_only_checks_run_in_a_readonly_environment_not_the_reviewed_one(
+    filename: str, default_of: str
+) -> None:
+    doc = load(REPO / ".github" / "workflows" / filename)
+    (job,) = doc["jobs"].values()
+    assert job["environment"] == (
+        f"${{{{ inputs.github-environment || format('{{0}}-readonly', inputs.{default_of}) }}}}"
+    )
+    assert doc["on"]["workflow_call"]["inputs"]["github-environment"]["default"] == ""
+
+
+@pytest.mark.parametrize("filename", ["deploy.yml", "rollback.yml"])
+def test_force_unlock_reaches_the_action_only_inside_the_protected_environment(filename: str) -> None:
+    doc = load(REPO / ".github" / "workflows" / filename)
+    spec = doc["on"]["workflow_call"]["inputs"]["force-unlock"]
+    assert (spec["type"], spec["default"]) == ("boolean", "false")
+    (job,) = doc["jobs"].values()
+    assert job["environment"] == "${{ inputs.environment }}"
+    passing = [s for s in job["steps"] if "force-unlock" in (s.get("with") or {})]
+    assert len(passing) == 1 and passing[0]["with"]["force-unlock"] == "${{ inputs.force-unlock }}"
+    stage = passing[0]["uses"].removeprefix("$/")
+    assert (
+        "force-unlock" in yaml.safe_load((REPO / stage / "action.yml").read_text(encoding="utf-8"))["inputs"]
+    )
+
+
+def test_slim_ci_never_skips_a_fork_pr_but_fails_it_first() -> None:
+    doc = load(REPO / ".github" / "workflows" / "dbt-slim-ci.yml")
+    job = doc["jobs"]["slim-ci"]
+    assert "head.repo" not in job.get("if", "")
+    first = job["steps"][0]
+    assert "github.event.pull_request.head.repo.full_name != github.repository" in first["if"]
+    assert "exit 1" in first["run"] and "::error" in first["run"]

@@ -64,21 +64,25 @@ def check_same_warehouse(config: Config, env: str, defer_to: str) -> None:
         )
 
 
-def fetch_state(config: Config, rt_args: dict[str, Any], defer_to: str, target: Path) -> State:
-    """The manifest the last ``defer_to`` deploy published, checked against its digest, written to ``target``."""
+def no_manifest_reason(defer_to: str) -> str:
+    return (
+        f"{defer_to} has no published deploy yet, so there is no production manifest to compare the PR with "
+        f"or to defer to; the first deploy of {defer_to} publishes one, and later PRs build only what they change"
+    )
+
+
+def fetch_state(config: Config, rt_args: dict[str, Any], defer_to: str, target: Path) -> State | None:
+    """The manifest the last ``defer_to`` deploy published, checked against its digest, written to ``target``.
+
+    None when ``defer_to`` was never deployed (no journal, or no published manifest): the PR builds in full.
+    """
     prod = Runtime.open(config=config, env_name=defer_to, stage="slim-ci", **rt_args)
     try:
         row = prod.journal.latest_manifest() if prod.journal.exists() else None
     finally:
         prod.close()
     if row is None:
-        raise UserError(
-            f"no production manifest: {defer_to} has no published deploy to compare the PR with",
-            why="slim-ci selects state:modified against the manifest the last deploy published in the journal",
-            fix=f"deploy {defer_to} once (pipelineops bluegreen-swap --env {defer_to}), or pass --state-dir "
-            "with a manifest.json",
-            runbook=RUNBOOK,
-        )
+        return None
     text = str(row["manifest"])
     if manifest_digest(text) != str(row["digest"]):
         raise UserError(
@@ -153,13 +157,14 @@ def _clone_state(
 
 
 def select(
-    rt: Runtime, state: State, vars_json: str, work: Path
+    rt: Runtime, state: State | None, vars_json: str, work: Path
 ) -> tuple[list[str], dict[str, Any], DbtInvocation]:
-    """dbt's own ``state:modified+`` selection, and the PR manifest that ``dbt ls`` wrote."""
+    """dbt's own ``state:modified+`` selection (every node without a state), and the PR manifest ``dbt ls`` wrote."""
     lines: list[str] = []
     rt.engine.release_for_dbt()
-    with rt.ctx.reporter.group("dbt ls --select state:modified+"):
-        result = rt.dbt(work.name).run(plan.ls_args(str(state.directory), vars_json), on_line=lines.append)
+    state_dir = str(state.directory) if state else ""
+    with rt.ctx.reporter.group("dbt ls --select state:modified+" if state else "dbt ls (every node)"):
+        result = rt.dbt(work.name).run(plan.ls_args(state_dir, vars_json), on_line=lines.append)
     if not result.ok:
         raise CheckFailed(
             "dbt could not select state:modified+: the PR's project does not compile",
@@ -202,12 +207,22 @@ def run(
         if state_dir
         else fetch_state(config, rt_args, config.slim_ci_defer_to, work / "state")
     )
+    full_build = "" if state else no_manifest_reason(config.slim_ci_defer_to)
+    if full_build:
+        reporter.warning(
+            f"no production manifest: every node builds. {full_build}", title="pipelineops slim-ci"
+        )
     vars_json = vars_arg({"pipelineops_pr": number})
     rt = Runtime.open(config=config, env_name=env, stage="slim-ci", **rt_args)
     try:
         ids, pr_manifest, _ = select(rt, state, vars_json, work)
-        pr_facts, state_facts = plan.read_manifest(pr_manifest), plan.read_manifest(state.manifest)
-        explained = plan.explain(pr_facts, state_facts, ids)
+        pr_facts = plan.read_manifest(pr_manifest)
+        state_facts = plan.read_manifest(state.manifest) if state else None
+        explained = (
+            plan.explain(pr_facts, state_facts, ids)
+            if state_facts is not None
+            else plan.explain_full(pr_facts, ids, "no production manifest yet: every node builds")
+        )
         pr_vars, base_vars, base_label, project_text = project_vars(config, base_ref)
         spots = plan.blind_spots(
             pr_facts,
@@ -219,17 +234,19 @@ def run(
         )
         clone = (
             plan.clone_targets(pr_facts, state_facts, explained)
-            if config.clone_incremental_parents and explained
+            if state_facts is not None and config.clone_incremental_parents and explained
             else ()
         )
-        clone_dir, clone_skipped = _clone_state(rt, state, clone, work, config.consumer_schemas)
+        clone_dir, clone_skipped = (
+            _clone_state(rt, state, clone, work, config.consumer_schemas) if state else ("", "")
+        )
         p = plan.build_plan(
             plan.SlimInputs(
                 pr=number,
                 schema=pr_schema_base(number),
                 dialect=rt.engine.dialect,
-                state_dir=str(state.directory),
-                state_source=state.source,
+                state_dir=str(state.directory) if state else "",
+                state_source=state.source if state else f"none: {full_build}",
                 vars_json=vars_json,
                 favor_state=config.favor_state,
                 clone=clone,
@@ -238,6 +255,7 @@ def run(
                 selected=len(explained),
                 comment="upsert the sticky PR comment (marker slim-ci), or write it to --comment-file",
                 facts=(("environment", env), ("defers to", config.slim_ci_defer_to)),
+                full_build=full_build,
             )
         )
         build: DbtInvocation | None = None

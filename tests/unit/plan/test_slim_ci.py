@@ -303,6 +303,34 @@ def test_ls_lists_unique_ids_as_json_for_every_buildable_type() -> None:
     assert {args[i + 1] for i, a in enumerate(args) if a == "--resource-type"} == set(s.LS_RESOURCE_TYPES)
 
 
+def test_ls_without_a_production_manifest_lists_every_node() -> None:
+    args = s.ls_args("", "{}")
+    assert args[:3] == ("ls", "--vars", "{}")
+    assert "--select" not in args and "--state" not in args
+    assert {args[i + 1] for i, a in enumerate(args) if a == "--resource-type"} == set(s.LS_RESOURCE_TYPES)
+
+
+def test_plan_without_a_production_manifest_builds_everything_and_says_why() -> None:
+    p = s.build_plan(_inputs(state_dir="", full_build="prod has no published deploy yet", clone=("x",)))
+    assert [(st.name, st.action) for st in p.steps] == [("build", "dbt")]
+    assert p.step("build").dbt_args == ("build", "--vars", '{"pipelineops_pr":7}')
+    assert "--defer" not in p.step("build").dbt_args
+    assert (
+        p.step("build").why
+        == "build and test every node (3 nodes) into CI_PR_7*: prod has no published deploy yet"
+    )
+
+
+def test_full_build_explains_every_node_with_the_reason_models_first() -> None:
+    pr = s.read_manifest(STATE)
+    ids = sorted(pr.nodes)
+    explained = s.explain_full(pr, [*reversed(ids), "model.demo.gone"], "no production manifest yet")
+    assert {e.unique_id for e in explained} == set(ids)
+    assert all(e.role == "selected" and e.reasons == ("no production manifest yet",) for e in explained)
+    kinds = [e.resource_type == "model" for e in explained]
+    assert kinds == sorted(kinds, reverse=True)
+
+
 def test_colour_state_points_clone_targets_at_the_live_colour() -> None:
     m = {
         "nodes": {
