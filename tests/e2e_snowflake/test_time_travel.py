@@ -56,9 +56,15 @@ def test_a_failed_undrop_route_gives_the_live_table_its_name_back(deployed: Lane
     assert "Time travel data is not available" in err
     assert deployed.query(f"SELECT COUNT(*) FROM {deployed.database}.MARTS.FCT_ORDERS") == [(2,)]
     rows = deployed.query(
-        f"SELECT error FROM {deployed.database}.PIPELINEOPS.DEPLOY_STATE WHERE kind = 'restore' AND status = 'failed'"
+        f"SELECT step, detail FROM {deployed.database}.PIPELINEOPS.DEPLOY_STATE WHERE kind = 'restore' "
+        "AND step = 'undo'"
     )
-    assert len(rows) == 1 and "undone:" in rows[0][0] and "__UNDROPPED_" in rows[0][0]
+    assert len(rows) == 1 and "undone after" in rows[0][1] and "__UNDROPPED_" in rows[0][1]
+    failed = deployed.query(
+        f"SELECT error FROM {deployed.database}.PIPELINEOPS.DEPLOY_STATE WHERE kind = 'restore' "
+        "AND step = 'finish' AND status = 'failed'"
+    )
+    assert len(failed) == 1 and "Time travel data is not available" in failed[0][0]
     assert deployed.lock_holder() is None
 
 
