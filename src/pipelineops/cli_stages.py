@@ -87,7 +87,7 @@ def _rollback(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--rollback-id",
-        help="id of this rollback, restore or purge (default: gh-<run id> in GitHub Actions, else the time); "
+        help="id of this rollback, restore or purge (default: gh-<run id>-<mode> in GitHub Actions, else the time and a random suffix); "
         "a re-run with the same id finishes that operation or reports it done",
     )
     p.add_argument(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import signal
 import time
 from collections.abc import Iterator, Mapping
@@ -38,12 +39,14 @@ def check_op_id(op_id: str, *, option: str) -> str:
 
 
 def default_op_id(environ: Mapping[str, str], prefix: str, now: str, suffix: str = "") -> str:
-    """``gh-<run id>`` in GitHub Actions — a re-run attempt of the same workflow run resumes the same
-    operation (and its lock) — else ``<prefix><UTC time>[-suffix]``."""
+    """In GitHub Actions ``gh-<run id>`` for a deploy and ``gh-<run id>-<kind>`` for the others (``prefix``
+    names the kind), so a re-run attempt of the same workflow run resumes the same operation (and its lock)
+    while a deploy and a rollback in one run keep their own ids. Elsewhere ``<prefix><UTC time>-<suffix>``,
+    the suffix being random when none is given (two operations in one second keep their own ids)."""
     run = environ.get("GITHUB_RUN_ID")
     if run:
-        return f"gh-{run}"
-    return f"{prefix}{now}" + (f"-{suffix}" if suffix else "")
+        return f"gh-{run}" + (f"-{prefix.rstrip('-')}" if prefix else "")
+    return f"{prefix}{now}-{suffix or secrets.token_hex(3)}"
 
 
 class Operation:

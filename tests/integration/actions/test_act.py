@@ -144,12 +144,21 @@ jobs:
       - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
         with:
           persist-credentials: false
+      - id: hostile
+        uses: ./actions/bluegreen-swap
+        continue-on-error: true
+        with:
+          env: staging
+          dry-run: "YES"
+          deploy-id: "--force-unlock"
+      - env:
+          OUTCOME: ${{ steps.hostile.outcome }}
+        run: echo "hostile=[$OUTCOME]"
       - id: swap
         uses: ./actions/bluegreen-swap
         with:
           env: staging
           dry-run: "YES"
-          deploy-id: "--force-unlock"
       - env:
           OUTCOME: ${{ steps.swap.outcome }}
           DEPLOY_ID: ${{ steps.swap.outputs.deploy-id }}
@@ -163,11 +172,14 @@ jobs:
         (repo_copy / workflow).unlink()
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-6000:]
-    # the env → argv contract: a boolean in any case, a hostile-looking value kept as one value
+    # the env → argv contract: a boolean in any case, a hostile-looking value kept as one value — which the
+    # CLI then refuses as a deploy id (it never became the --force-unlock option)
     assert (
         "pipelineops bluegreen-swap --config=pipelineops.yml --env=staging --dry-run --deploy-id=--force-unlock"
         in log
     )
+    assert "--deploy-id '--force-unlock' is not a valid operation id" in log
+    assert "hostile=[failure]" in log
     assert "Dry run: would deploy BLUE to staging (nothing changed)" in log
     assert "Plan for bluegreen-swap on duckdb" in log
     assert "cutover [one transaction]" in log

@@ -70,3 +70,15 @@ def test_two_deploy_environments_on_one_snowflake_database_are_refused() -> None
             check_deploy_target(cfg, env)
         assert "share database" in err.value.what and err.value.runbook == "configuration.md"
     check_deploy_target(cfg, "dev")
+
+
+def test_default_operation_ids_are_per_run_in_actions_and_unique_elsewhere() -> None:
+    from pipelineops.execute.operation import default_op_id
+
+    actions = {"GITHUB_RUN_ID": "77"}
+    assert default_op_id(actions, "", "20261206T000000", "abc1234") == "gh-77"
+    assert default_op_id(actions, "rollback-", "20261206T000000") == "gh-77-rollback"
+    assert default_op_id(actions, "restore-", "20261206T000000") == "gh-77-restore"
+    one, two = (default_op_id({}, "rollback-", "20261206T000000") for _ in range(2))
+    assert one.startswith("rollback-20261206T000000-") and one != two
+    assert default_op_id({}, "", "20261206T000000", "abc1234") == "20261206T000000-abc1234"
