@@ -184,13 +184,11 @@ class Deployer:
                     f"deploy {op.op_id} already finished: nothing to do (re-run of a finished deploy)",
                 )
             if done.published is not None:
-                self._resume_after_cutover(rows, done.published)
+                self._resume_after_cutover(rows, done)
             elif done.cutover_open is not None:
                 self._complete_cutover(rows, done.cutover_open)
             else:
-                self._refuse_rolled_back(rows)
-                self._resume(rows)
-                self._run(self.plan(rows))
+                self._run_from_start(rows, self.plan(rows))
         return self._result(self.conclusion, self.title)
 
     def _refuse_rolled_back(self, rows: Sequence[Row]) -> None:
@@ -207,8 +205,15 @@ class Deployer:
             runbook="rollback.md",
         )
 
-    def _resume_after_cutover(self, rows: Sequence[Row], pub: history.Publication) -> None:
-        op = self.op
+    def _run_from_start(self, rows: Sequence[Row], plan: Plan) -> None:
+        """Every pre-cutover step (a subclass may skip those a dead run finished), then the cutover."""
+        self._refuse_rolled_back(rows)
+        self._resume(rows)
+        self._run(plan)
+
+    def _resume_after_cutover(self, rows: Sequence[Row], done: history.Progress) -> None:
+        op, pub = self.op, done.published
+        assert pub is not None
         now = history.live(rows)
         if now is None or now.deploy_id != op.op_id or now.kind != "deploy":
             removed = history.lineage(rows).removed.get(op.op_id)
@@ -226,7 +231,7 @@ class Deployer:
                     f"deploy {op.op_id} is not resumed: {now.deploy_id if now else 'another operation'} "
                     "was published after it; nothing changed"
                 )
-            if not op.finished and history.progress(rows, op.op_id).finished is None:
+            if not op.finished and done.finished is None:
                 op.finish("failed", error=self.title[:2000])
             return
         before = [p for p in history.publications(rows) if p.index < pub.index]
@@ -243,9 +248,7 @@ class Deployer:
         self._set_colours(history.live(rows), colour)
         plan = self._plan()
         if plan.step(history.CUTOVER).transactional:
-            self._refuse_rolled_back(rows)
-            self._resume(rows)
-            self._run(plan)
+            self._run_from_start(rows, plan)
             return
         self.cutover_ms = self._publisher().complete(plan.step(history.CUTOVER), colour)
         self._after_cutover(plan)
