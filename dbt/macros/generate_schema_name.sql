@@ -3,7 +3,8 @@
 
     1. var pipelineops_pr = <n> (positive integer): CI_PR_<n>, or CI_PR_<n>_<CUSTOM> with a custom schema
        (seeds included: CI_PR_<n>_RAW).
-    2. otherwise seeds always go to RAW: the raw layer is shared, like a loader-owned database.
+    2. otherwise this project's own seeds always go to RAW: the raw layer is shared, like a loader-owned
+       database. Seeds of installed packages (node.package_name != project_name) follow rules 3 and 4.
     3. var pipelineops_colour = BLUE | GREEN: <BASE>__<COLOUR>, BASE = custom schema or target.schema,
        upper-cased. Any other value is a compiler error.
     4. otherwise dbt's default (developer use).
@@ -15,7 +16,7 @@
     {%- set colour = pipelineops_colour() -%}
     {%- if pr is not none -%}
         {{ 'CI_PR_' ~ pr ~ (('_' ~ custom | upper) if custom else '') }}
-    {%- elif node is not none and node.resource_type == 'seed' -%}
+    {%- elif node is not none and node.resource_type == 'seed' and node.package_name == project_name -%}
         RAW
     {%- elif colour is not none -%}
         {{ (custom if custom else target.schema) | upper ~ '__' ~ colour }}

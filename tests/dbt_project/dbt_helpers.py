@@ -94,16 +94,17 @@ def run_dbt(
     env: dict[str, str],
     dbt_vars: dict[str, Any] | None = None,
     timeout: int = 600,
+    project_dir: Path = DBT_DIR,
 ) -> DbtResult:
-    """Run `.venv/bin/dbt <args>` in dbt/ with target and log paths under workdir/<label>."""
+    """Run `.venv/bin/dbt <args>` in dbt/ (or a copy of it) with target and log paths under workdir/<label>."""
     target_path = workdir / label / "target"
     cmd = [
         str(DBT_BIN),
         *args,
         "--project-dir",
-        str(DBT_DIR),
+        str(project_dir),
         "--profiles-dir",
-        str(DBT_DIR),
+        str(project_dir),
         "--target-path",
         str(target_path),
         "--log-path",
@@ -112,7 +113,7 @@ def run_dbt(
     if dbt_vars is not None:
         cmd += ["--vars", json.dumps(dbt_vars)]
     proc = subprocess.run(
-        cmd, cwd=DBT_DIR, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        cmd, cwd=project_dir, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     output = proc.stdout + proc.stderr
     (workdir / label).mkdir(parents=True, exist_ok=True)

@@ -165,13 +165,25 @@ def test_marts_are_built_and_not_empty(scenario: dict[str, Any]) -> None:
     assert 14_500 <= raw_rows <= 15_100
 
 
-def test_staging_removes_exactly_the_defective_orders(scenario: dict[str, Any]) -> None:
+def test_staging_and_intermediate_remove_exactly_the_defective_orders(scenario: dict[str, Any]) -> None:
     relations = scenario["relations"]
     raw = relations["RAW.raw_orders"]["rows"]
     dropped = {d["name"]: d["rows_affected"] for d in load_defects()}
     removed = dropped["orders_null_customer_id"] + dropped["orders_orphan_customer_id"]
     removed += dropped["orders_future_ordered_at"]
     assert relations["MARTS__BLUE.fct_orders"]["rows"] == raw - removed
+    # staging drops the rows that are wrong on their own (D02, D05); the orphans (D03) go in intermediate
+    orphans = dropped["orders_orphan_customer_id"]
+    assert relations["STAGING__BLUE.stg_orders"]["rows"] == raw - removed + orphans
+    assert relations["INTERMEDIATE__BLUE.int_orders_attributed"]["rows"] == raw - removed
+
+
+def test_intermediate_drops_the_order_lines_of_unknown_products(scenario: dict[str, Any]) -> None:
+    relations = scenario["relations"]
+    orphans = next(d["rows_affected"] for d in load_defects() if d["name"] == "order_items_orphan_product_id")
+    raw = relations["RAW.raw_order_items"]["rows"]
+    assert relations["STAGING__BLUE.stg_order_items"]["rows"] == raw
+    assert relations["INTERMEDIATE__BLUE.int_order_lines"]["rows"] == raw - orphans
 
 
 def test_exposure_consumed_columns_exist_in_contracts_and_tables(scenario: dict[str, Any]) -> None:
@@ -233,7 +245,7 @@ def test_custom_generic_tests_fail_when_thresholds_are_exceeded(scenario: dict[s
     assert results["raw_customers_row_count_vs_stg_customers"]["failures"] == 2
     history = [r for uid, r in results.items() if "values_within_pct_of_history" in uid]
     assert history and history[0]["status"] == "fail" and history[0]["failures"] == 7
-    # fct_orders has exactly as many rows as stg_orders: no threshold is crossed
+    # fct_orders has exactly as many rows as int_orders_attributed: no threshold is crossed
     delta = [
         r for uid, r in results.items() if uid.startswith("test.") and "row_count_delta_fct_orders" in uid
     ]

@@ -118,7 +118,8 @@ def test_catalogue_counts_match_the_csvs(defects: dict[str, dict]) -> None:
 
 
 def test_defective_orders_have_no_dependants() -> None:
-    """Orders that staging drops carry no lines, payments or shipments, so nothing is orphaned downstream."""
+    """Orders that staging and int_orders_attributed drop carry no lines, payments or shipments, so nothing
+    is orphaned downstream."""
     anchor = datetime.fromisoformat(ANCHOR_DATE) + timedelta(days=1)
     customer_ids = {r["customer_id"] for r in _rows("raw_customers")}
     dropped = {
@@ -132,8 +133,9 @@ def test_defective_orders_have_no_dependants() -> None:
 
 
 def test_schema_drift_column_is_undeclared_on_the_source(defects: dict[str, dict]) -> None:
-    sources = yaml.safe_load((DBT_DIR / "models" / "staging" / "_sources.yml").read_text())["sources"][0]
-    declared = {c["name"] for c in next(t for t in sources["tables"] if t["name"] == "payments")["columns"]}
+    path = DBT_DIR / "models" / "staging" / "payment_processor" / "_payment_processor__sources.yml"
+    (source,) = yaml.safe_load(path.read_text())["sources"]
+    declared = {c["name"] for c in next(t for t in source["tables"] if t["name"] == "payments")["columns"]}
     arrived = set(_rows("raw_payments")[0])
     assert arrived - declared == {"processor_fee"}
     assert defects["payments_schema_drift"]["columns_affected"] == 1

@@ -97,7 +97,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     code, out, err = p.cli("bluegreen-swap", "--env", "prod")
     assert code == 0, out[-3000:] + err[-3000:]
     p.git("checkout", "-q", "-b", "pr-7")
-    model = root / "dbt" / "models" / "staging" / "stg_orders.sql"
+    model = root / "dbt" / "models" / "staging" / "shop" / "stg_orders.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n-- reviewed in PR 7\n", encoding="utf-8")
     p.git("commit", "-q", "-am", "PR 7: touch stg_orders")
     yield p
@@ -186,7 +186,7 @@ def test_pull_request_ci_builds_the_change_comments_and_cleans_up(
     assert outputs["schema"] == "CI_PR_7" and outputs["failed-count"] == "0"
     assert int(outputs["selected-count"]) == len(report["data"]["selected"]) > len(built)
     why = {s["name"]: (s["role"], s["reasons"]) for s in report["data"]["selected"]}
-    assert why["stg_orders"] == ("modified", ["file changed: models/staging/stg_orders.sql"])
+    assert why["stg_orders"] == ("modified", ["file changed: models/staging/shop/stg_orders.sql"])
     assert {n for n, (role, _) in why.items() if role == "modified"} == {"stg_orders"}
 
     # one sticky comment on PR 7 ...

@@ -32,7 +32,7 @@ def test_first_pr_without_a_production_deploy_builds_everything_and_says_why(tmp
     project.git("add", "-A")
     project.git("commit", "-q", "-m", "the dbt project")
     project.git("checkout", "-q", "-b", "pr-3")
-    model = root / "dbt" / "models" / "staging" / "stg_orders.sql"
+    model = root / "dbt" / "models" / "staging" / "shop" / "stg_orders.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n-- adopting PipelineOps\n", encoding="utf-8")
     project.git("commit", "-q", "-am", "PR 3")
     # the loader owns the raw layer (RAW, the sources' schema); nothing else exists yet: never deployed

@@ -3,7 +3,7 @@
 -- durations. The unit tests in _intermediate.yml pin the edge cases (no lines, failed or split payments,
 -- overpayment, cancelled orders, unshipped orders).
 with orders as (
-    select * from {{ ref('stg_orders') }}
+    select * from {{ ref('int_orders_attributed') }}
 ),
 
 lines as (

@@ -9,7 +9,7 @@ sales as (
         sum(lines.quantity) as units_sold,
         sum(lines.net_amount) as net_revenue
     from {{ ref('int_order_lines') }} as lines
-    inner join {{ ref('stg_orders') }} as orders on lines.order_id = orders.order_id
+    inner join {{ ref('int_orders_attributed') }} as orders on lines.order_id = orders.order_id
     where orders.status != 'cancelled'
     group by lines.product_id
 )

@@ -1,6 +1,6 @@
 -- D08 schema drift: every column that arrives in a raw table must be declared on its source in
--- models/staging/_sources.yml (the feed contract). One row per undeclared column. Raw-layer check:
--- warns; staging selects declared columns only, so nothing new leaks downstream.
+-- models/staging/<source>/_<source>__sources.yml (the feed contract). One row per undeclared column.
+-- Raw-layer check: warns; staging selects declared columns only, so nothing new leaks downstream.
 {{ config(severity='warn') }}
 -- depends_on: {{ ref('raw_customers') }}
 -- depends_on: {{ ref('raw_products') }}
@@ -11,7 +11,7 @@
 
 {%- set undeclared = [] -%}
 {%- if execute -%}
-    {%- for src in graph.sources.values() if src.package_name == project_name and src.source_name == 'raw' -%}
+    {%- for src in graph.sources.values() if src.package_name == project_name -%}
         {%- set declared = src.columns.keys() | map('lower') | list -%}
         {%- set relation = adapter.get_relation(src.database, src.schema, src.identifier) -%}
         {%- if relation is not none -%}

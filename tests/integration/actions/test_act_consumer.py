@@ -240,12 +240,12 @@ def test_a_team_following_the_readme_gets_a_green_pr_a_deploy_and_a_working_roll
 
     # 3. a second pull request: only what it changed, deferring the rest to production
     c.git("checkout", "-q", "-b", "pr-6")
-    model = c.root / "models" / "staging" / "stg_orders.sql"
+    model = c.root / "models" / "staging" / "shop" / "stg_orders.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n-- reviewed in PR 6\n", encoding="utf-8")
     c.git("commit", "-qam", "PR 6: touch stg_orders")
     code, log = c.act("pull_request", "pr.yml", _pull_request(6))
     assert code == 0, log[-6000:]
-    assert "file changed: models/staging/stg_orders.sql" in log
+    assert "file changed: models/staging/shop/stg_orders.sql" in log
     assert "no production manifest" not in log
 
     # 4. merged: the second deploy publishes GREEN
@@ -269,7 +269,7 @@ def test_a_team_following_the_readme_gets_a_green_pr_a_deploy_and_a_working_roll
     # 6. the hourly freshness check starts without an approval; a late feed warns (fail-on: error)
     code, log = c.act("schedule", "freshness.yml", {"schedule": "17 * * * *"})
     assert code == 0, log[-6000:]
-    assert "raw.shipments: late: past warn_after (30 h)" in log
+    assert "carrier.shipments: late: past warn_after (30 h)" in log
 
     # 7. the first pull request is closed: its schemas go, production stays
     code, log = c.act("pull_request", "schema-cleanup.yml", _pull_request(5, action="closed"))

@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('raw_shipments') }}
 with source as (
-    select * from {{ source('raw', 'shipments') }}
+    select * from {{ source('carrier', 'shipments') }}
 )
 
 select

@@ -1,6 +1,6 @@
 -- depends_on: {{ ref('raw_products') }}
 with source as (
-    select * from {{ source('raw', 'products') }}
+    select * from {{ source('catalogue', 'products') }}
 )
 
 select

@@ -1,7 +1,7 @@
 -- depends_on: {{ ref('raw_customers') }}
 -- One row per customer: the CRM re-delivers some customers (D01); keep the newest delivery.
 with source as (
-    select * from {{ source('raw', 'customers') }}
+    select * from {{ source('crm', 'customers') }}
 ),
 
 ranked as (

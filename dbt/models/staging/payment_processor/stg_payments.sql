@@ -3,7 +3,7 @@
 -- Payments with a sane amount (D07 drops sign errors). Only the declared feed columns are selected, so
 -- the undeclared processor_fee (D08) does not leak downstream.
 with source as (
-    select * from {{ source('raw', 'payments') }}
+    select * from {{ source('payment_processor', 'payments') }}
 )
 
 select
