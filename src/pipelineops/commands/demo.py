@@ -21,8 +21,8 @@ from pipelineops.errors import PipelineOpsError, UserError
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
-BAD_CHANGE = ("models/staging/stg_customers.sql", "where delivery_rank = 1", "where delivery_rank >= 1")
-PR_CHANGE = ("models/staging/stg_products.sql",)
+BAD_CHANGE = ("models/staging/crm/stg_customers.sql", "where delivery_rank = 1", "where delivery_rank >= 1")
+PR_CHANGE = ("models/staging/catalogue/stg_products.sql",)
 DEMO_PR = 42
 
 DEMO_CONFIG = """\
@@ -42,7 +42,7 @@ environments:
     dbt_target: local_prod
     local_dir: warehouse
 checks:
-  freshness: true  # the reference raw.shipments feed is stale on purpose: a warning, not a stop
+  freshness: true  # the reference carrier.shipments feed is stale on purpose: a warning, not a stop
 """
 
 
