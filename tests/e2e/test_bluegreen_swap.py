@@ -137,7 +137,7 @@ def test_readers_never_see_a_mix_of_colours_during_cutovers(deployed: Path) -> N
 
 
 def test_deploy_with_failing_gate_publishes_nothing(deployed: Path) -> None:
-    model = deployed / "dbt" / "models" / "staging" / "stg_customers.sql"
+    model = deployed / "dbt" / "models" / "staging" / "crm" / "stg_customers.sql"
     original = model.read_text()
     eng = engine(deployed)
     before_colours = view_colours(eng)

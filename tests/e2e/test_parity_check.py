@@ -36,7 +36,9 @@ checks:
 """
 DROPPED = "    cast(products.is_active as {{ dbt.type_boolean() }}) as is_active,\n"
 FILTER = "left join sales on products.product_id = sales.product_id\n"
-CONTRACT = "      - name: is_active\n        data_type: boolean\n"
+CONTRACT = (
+    "      - name: is_active\n        description: '{{ doc(\"is_active\") }}'\n        data_type: boolean\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +99,7 @@ def test_dry_run_prints_the_queries_of_each_environment_and_reads_nothing(ws: Pa
 
 def test_a_mart_changed_only_in_staging_fails_on_the_column_and_warns_on_rows(ws: Path) -> None:
     model = ws / "dbt" / "models" / "marts" / "dim_products.sql"
-    contract = ws / "dbt" / "models" / "marts" / "_marts.yml"
+    contract = ws / "dbt" / "models" / "marts" / "_marts__models.yml"
     sql_text, yml_text = model.read_text(), contract.read_text()
     assert DROPPED in sql_text and FILTER in sql_text and CONTRACT in yml_text
     model.write_text(
