@@ -1,7 +1,7 @@
 {{ config(event_time='ordered_at') }}
 -- One row per order with its lines, payments and shipment rolled up, a payment status and fulfilment
--- durations. The unit tests in _intermediate__models.yml pin the edge cases (no lines, failed or split payments,
--- overpayment, cancelled orders, unshipped orders).
+-- durations. The unit tests in _intermediate__models.yml pin the edge cases (no lines, failed or split
+-- payments, overpayment, cancelled orders, unshipped orders).
 with orders as (
     select * from {{ ref('int_orders_attributed') }}
 ),
