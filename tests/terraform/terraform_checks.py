@@ -153,7 +153,7 @@ class _Resolver:
 
     @staticmethod
     def strip(value: Any) -> str:
-        return str(value).replace("${var.name_prefix}", "")
+        return str(value).replace("${var.name_prefix}", "").replace("${var.raw_schema}", "RAW")
 
     def name(self, value: Any) -> str:
         ref = reference(value)
@@ -218,7 +218,10 @@ def declared_access(root: Path) -> dict[str, Any]:
     for block in config.resources("snowflake_grant_account_role"):
         role = names.name(block.body.get("role_name"))
         if "parent_role_name" in block.body:
-            roles.setdefault(role, set()).add(names.name(block.body["parent_role_name"]))
+            parent = names.name(block.body["parent_role_name"])
+            if parent == "${each.value}" and (each := re.search(r"var\.\w+", str(block.body.get("for_each")))):
+                parent = each.group(0)  # roles of other environments, from a variable
+            roles.setdefault(role, set()).add(parent)
         if "user_name" in block.body:
             user_roles.setdefault(names.name(block.body["user_name"]), set()).add(role)
     users = {}
@@ -228,7 +231,9 @@ def declared_access(root: Path) -> dict[str, Any]:
             "type": "SERVICE",
             "roles": sorted(user_roles.get(user, set())),
             "default_role": names.name(block.body.get("default_role")),
-            "default_warehouse": names.name(block.body.get("default_warehouse")),
+            "default_warehouse": (
+                names.name(block.body["default_warehouse"]) if "default_warehouse" in block.body else None
+            ),
         }
     return {
         "roles": {role: sorted(parents) for role, parents in roles.items()},
@@ -252,7 +257,10 @@ def expected_access(spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "roles": {role: sorted(v["granted_to"]) for role, v in spec["roles"].items()},
         "grants": grants,
-        "users": {name: {**u, "roles": sorted(u["roles"])} for name, u in spec["users"].items()},
+        "users": {
+            name: {**{k: v for k, v in u.items() if k != "identity"}, "roles": sorted(u["roles"])}
+            for name, u in spec["users"].items()
+        },
         "warehouses": sorted(spec["warehouses"]),
         "databases": sorted(spec["databases"]),
         "schemas": sorted(spec["schemas"]),
@@ -395,13 +403,28 @@ def _check_accountadmin(root: Path, spec: dict[str, Any]) -> list[str]:
 
 
 def _check_service_users(root: Path) -> list[str]:
+    """Keys come from variables, one set of variables per user (a key pair per identity), each
+    validated in a `validation` block."""
     config = load_module(root / MODULE)
+    variables = {b.labels[0]: b.body for b in config.of("variable")}
     problems = []
+    owner: dict[str, str] = {}
     for block in config.resources("snowflake_service_user"):
         for key in ("rsa_public_key", "rsa_public_key_2"):
-            value = str(block.body.get(key, ""))
-            if not value.startswith("${var."):
+            if key not in block.body:
+                continue
+            value = str(block.body[key])
+            used = set(re.findall(r"\bvar\.(\w+)", value))
+            if not value.startswith("${") or not used or re.search(r"MII[A-Za-z0-9+/]", value):
                 problems.append(f"{block.where}: {key} must come from a variable, got {value!r}")
+            for name in sorted(used):
+                if owner.setdefault(name, block.labels[1]) != block.labels[1]:
+                    problems.append(
+                        f"{block.where}: {key} uses var.{name}, the key of user {owner[name]}: "
+                        "every identity needs its own key pair"
+                    )
+                if name in variables and "validation" not in variables[name]:
+                    problems.append(f"variable {name}: a public key needs a validation block (non-empty, PEM)")
     for rtype in ("snowflake_user", "snowflake_legacy_service_user"):
         for block in config.resources(rtype):
             problems.append(f"{block.where}: the pipeline's users are SERVICE users (no password)")
@@ -481,7 +504,9 @@ def _check_env_root(config: Config, env: str, keys: dict[str, str]) -> list[str]
         if needed not in passed:
             problems.append(f"{where}: module call does not pass provider {needed}")
     roles = {
-        b.body.get("alias"): b.body.get("role") for b in config.of("provider") if b.labels[0] == "snowflake"
+        b.body.get("alias"): _provider_role(b.body.get("role"))
+        for b in config.of("provider")
+        if b.labels[0] == "snowflake"
     }
     if roles != ENV_PROVIDER_ROLES:
         problems.append(
@@ -492,6 +517,16 @@ def _check_env_root(config: Config, env: str, keys: dict[str, str]) -> list[str]
             if secret in block.body:
                 problems.append(f"{block.where}: {secret} must come from the environment, not from code")
     return problems
+
+
+PLAN_ROLE = re.compile(r'^\$\{var\.plan_role != "" \? var\.plan_role : "([A-Z]+)"\}$')
+
+
+def _provider_role(value: Any) -> Any:
+    """The administration role of a provider block: a literal, or the fallback of the plan-role switch
+    (`var.plan_role != "" ? var.plan_role : "SYSADMIN"`, so that plan runs as the read-only role)."""
+    match = PLAN_ROLE.match(str(value))
+    return match.group(1) if match else value
 
 
 def _check_module_arguments(module_dir: Path, call: dict[str, Any], where: str) -> list[str]:

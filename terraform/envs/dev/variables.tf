@@ -26,7 +26,7 @@ variable "terraform_plan_rsa_public_key" {
 }
 
 variable "plan_role" {
-  description = "Set (TF_VAR_plan_role) only by `terraform plan` on pull requests: every provider then uses this read-only role instead of SYSADMIN/SECURITYADMIN/ACCOUNTADMIN."
+  description = "Set (TF_VAR_plan_role) only by `terraform plan` on pull requests: every provider then uses this read-only role instead of the administration roles."
   type        = string
   default     = ""
 }

@@ -49,7 +49,7 @@ variable "deploy_rsa_public_key" {
   type        = string
 
   validation {
-    condition     = can(regex("^(-----BEGIN PUBLIC KEY-----)?MII[A-Za-z0-9+/]{200,}={0,2}(-----END PUBLIC KEY-----)?$", replace(var.deploy_rsa_public_key, "/\\s/", "")))
+    condition     = can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.deploy_rsa_public_key, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
     error_message = "deploy_rsa_public_key must be an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----); it is empty or malformed."
   }
 }
@@ -60,7 +60,7 @@ variable "deploy_rsa_public_key_2" {
   default     = null
 
   validation {
-    condition     = var.deploy_rsa_public_key_2 == null || var.deploy_rsa_public_key_2 == "" || can(regex("^(-----BEGIN PUBLIC KEY-----)?MII[A-Za-z0-9+/]{200,}={0,2}(-----END PUBLIC KEY-----)?$", replace(var.deploy_rsa_public_key_2, "/\\s/", "")))
+    condition     = var.deploy_rsa_public_key_2 == null || var.deploy_rsa_public_key_2 == "" || can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.deploy_rsa_public_key_2, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
     error_message = "deploy_rsa_public_key_2 must be empty or an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----)."
   }
 }
@@ -70,7 +70,7 @@ variable "pr_ci_rsa_public_key" {
   type        = string
 
   validation {
-    condition     = can(regex("^(-----BEGIN PUBLIC KEY-----)?MII[A-Za-z0-9+/]{200,}={0,2}(-----END PUBLIC KEY-----)?$", replace(var.pr_ci_rsa_public_key, "/\\s/", "")))
+    condition     = can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.pr_ci_rsa_public_key, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
     error_message = "pr_ci_rsa_public_key must be an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----); it is empty or malformed."
   }
 }
@@ -81,7 +81,7 @@ variable "pr_ci_rsa_public_key_2" {
   default     = null
 
   validation {
-    condition     = var.pr_ci_rsa_public_key_2 == null || var.pr_ci_rsa_public_key_2 == "" || can(regex("^(-----BEGIN PUBLIC KEY-----)?MII[A-Za-z0-9+/]{200,}={0,2}(-----END PUBLIC KEY-----)?$", replace(var.pr_ci_rsa_public_key_2, "/\\s/", "")))
+    condition     = var.pr_ci_rsa_public_key_2 == null || var.pr_ci_rsa_public_key_2 == "" || can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.pr_ci_rsa_public_key_2, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
     error_message = "pr_ci_rsa_public_key_2 must be empty or an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----)."
   }
 }
@@ -91,7 +91,7 @@ variable "terraform_plan_rsa_public_key" {
   type        = string
 
   validation {
-    condition     = can(regex("^(-----BEGIN PUBLIC KEY-----)?MII[A-Za-z0-9+/]{200,}={0,2}(-----END PUBLIC KEY-----)?$", replace(var.terraform_plan_rsa_public_key, "/\\s/", "")))
+    condition     = can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.terraform_plan_rsa_public_key, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
     error_message = "terraform_plan_rsa_public_key must be an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----); it is empty or malformed."
   }
 }
