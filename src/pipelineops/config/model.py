@@ -31,6 +31,9 @@ class EnvironmentConfig:
     database: str
     local_dir: Path | None = None
     snowflake: SnowflakeConnection | None = None
+    # roles that read this environment's consumer views: environments.<env>.reader_roles, else the
+    # deprecated project-wide layout.reader_roles
+    reader_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class Config:
     cleanup_max_age_hours: int = 168
     require_reason_in: tuple[EnvName, ...] = ("prod",)
     keep_aside_hours: int = 72
-    reader_roles: tuple[str, ...] = ()
+    reader_roles: tuple[str, ...] = ()  # layout.reader_roles (deprecated default of every environment's)
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The named environment; ``UserError`` naming the configured ones when absent."""

@@ -426,3 +426,19 @@ def test_layout_reader_roles_default_to_none_and_are_upper_cased(tmp_path: Path)
         _error(tmp_path, _with(layout={"reader_roles": ["PROD REPORTER"]})), "layout.reader_roles.0"
     )
     _assert_one_line(_error(tmp_path, _with(layout={"reader_roles": "PROD_REPORTER"})), "layout.reader_roles")
+
+
+def test_reader_roles_are_per_environment_with_the_layout_as_deprecated_default(tmp_path: Path) -> None:
+    data = _with(layout={"reader_roles": ["prod_reporter"]})
+    data["environments"] = {
+        "dev": {"engine": "duckdb", "dbt_target": "local_dev", "reader_roles": ["dev_reporter"]},
+        "staging": {"engine": "duckdb", "dbt_target": "local_staging", "reader_roles": []},
+        "prod": {"engine": "duckdb", "dbt_target": "local_prod"},
+    }
+    cfg = load_config(_write(tmp_path, data))
+    assert cfg.environment("dev").reader_roles == ("DEV_REPORTER",)
+    assert cfg.environment("staging").reader_roles == ()  # an explicit empty list is not the default
+    assert cfg.environment("prod").reader_roles == ("PROD_REPORTER",)  # layout.reader_roles, deprecated
+    assert cfg.reader_roles == ("PROD_REPORTER",)
+    data["environments"]["dev"]["reader_roles"] = ["DEV REPORTER"]
+    _assert_one_line(_error(tmp_path, data), "environments.dev.reader_roles.0")
