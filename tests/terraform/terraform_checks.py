@@ -570,3 +570,84 @@ def check_readme_table(root: Path) -> list[str]:
             f"terraform/README.md access matrix is out of date with spec/access.yml; expected:\n{expected}"
         ]
     return []
+
+
+# --- references the provider resolves at plan time ---------------------------------------------------
+
+NAMED_ARGS = {
+    "snowflake_grant_privileges_to_account_role": ("account_role_name",),
+    "snowflake_grant_account_role": ("role_name", "parent_role_name", "user_name"),
+    "snowflake_service_user": ("default_role", "default_warehouse"),
+}
+SCHEMA_ARGS = ("schema_name", "in_schema")
+DATABASE_ARGS = ("future_schemas_in_database", "all_schemas_in_database", "in_database")
+
+
+def _walk(body: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every (argument, value) of a block body and of its nested blocks."""
+    found = list(attrs(body).items())
+    for items in blocks(body).values():
+        for item in items:
+            found += _walk(item)
+    return found
+
+
+def check_grant_references(root: Path) -> list[str]:
+    """What the HCL/spec comparison cannot see, because it compares logical names:
+
+    - a role, user or warehouse named by a literal instead of a reference (a literal drops the
+      environment prefix: "CI_READER" where PROD_CI_READER exists; only the system role SYSADMIN and
+      the other environments' roles of a for_each variable are literals);
+    - a grant or role grant without the SECURITYADMIN provider alias (future grants need MANAGE GRANTS,
+      and SYSADMIN would become the grantor of the rest);
+    - a grant naming a schema or database the provider cannot resolve: it must be the
+      fully_qualified_name of a declared snowflake_schema (the provider rejects an unqualified or
+      undeclared name at plan) or the name of a declared snowflake_database.
+    """
+    config = load_module(root / MODULE)
+    problems = []
+    for rtype, args in NAMED_ARGS.items():
+        for block in config.resources(rtype):
+            for arg in args:
+                value = block.body.get(arg)
+                if value is None or value == "SYSADMIN" or value == "${each.value}":
+                    continue
+                if reference(value) is None:
+                    problems.append(
+                        f"{block.where}: {arg} = {value!r} is a literal; reference the resource "
+                        "(e.g. snowflake_account_role.<name>.name) so the environment prefix is kept"
+                    )
+    for block in config.resources():
+        if block.labels[0].startswith("snowflake_grant_") and _provider_alias(block) != "securityadmin":
+            problems.append(f"{block.where}: grants must use provider = snowflake.securityadmin")
+    schemas = {b.labels[1] for b in config.resources("snowflake_schema")}
+    databases = {b.labels[1] for b in config.resources("snowflake_database")}
+    for block in config.resources("snowflake_grant_privileges_to_account_role"):
+        for arg, value in _walk(block.body):
+            ref = reference(value)
+            if arg in SCHEMA_ARGS and not (
+                ref and ref[0] == "snowflake_schema" and ref[1] in schemas and ref[2] == "fully_qualified_name"
+            ):
+                problems.append(
+                    f"{block.where}: {arg} = {value!r}: the provider needs a schema's fully qualified name; "
+                    "use snowflake_schema.<declared>.fully_qualified_name"
+                )
+            if arg in DATABASE_ARGS and not (ref and ref[0] == "snowflake_database" and ref[1] in databases):
+                problems.append(
+                    f"{block.where}: {arg} = {value!r}: use snowflake_database.<declared>.name"
+                )
+    return problems
+
+
+def check_prevent_destroy(root: Path) -> list[str]:
+    """Every object of spec `prevent_destroy` has `lifecycle { prevent_destroy = true }`."""
+    config = load_module(root / MODULE)
+    names = _Resolver(config)
+    protected = set()
+    for block in config.resources("snowflake_database") + config.resources("snowflake_schema"):
+        life = blocks(block.body).get("lifecycle", [{}])[0]
+        if life.get("prevent_destroy") is True:
+            what = "database" if block.labels[0] == "snowflake_database" else "schema"
+            protected.add(f"{what} {names.name(f'${{{block.labels[0]}.{block.labels[1]}.name}}')}")
+    wanted = set(load_spec(root).get("prevent_destroy", []))
+    return [f"{obj}: needs lifecycle {{ prevent_destroy = true }} (data lives there)" for obj in sorted(wanted - protected)]

@@ -132,34 +132,6 @@ resource "snowflake_grant_privileges_to_account_role" "transformer_raw_all_table
   }
 }
 
-resource "snowflake_grant_privileges_to_account_role" "transformer_raw_future_views" {
-  provider          = snowflake.securityadmin
-  account_role_name = snowflake_account_role.transformer.name
-  privileges        = ["SELECT"]
-
-  on_schema_object {
-    future {
-      object_type_plural = "VIEWS"
-      in_schema          = snowflake_schema.raw.fully_qualified_name
-    }
-  }
-}
-
-resource "snowflake_grant_privileges_to_account_role" "transformer_raw_all_views" {
-  provider          = snowflake.securityadmin
-  account_role_name = snowflake_account_role.transformer.name
-  privileges        = ["SELECT"]
-
-  on_schema_object {
-    all {
-      object_type_plural = "VIEWS"
-      in_schema          = snowflake_schema.raw.fully_qualified_name
-    }
-  }
-}
-
-# REPORTER: the database only; USAGE and SELECT on the consumer schemas come from each deploy.
-
 resource "snowflake_grant_privileges_to_account_role" "reporter_reporting_warehouse" {
   provider          = snowflake.securityadmin
   account_role_name = snowflake_account_role.reporter.name
@@ -217,7 +189,8 @@ resource "snowflake_grant_privileges_to_account_role" "deployer_pipelineops_sche
   }
 }
 
-# PR_CI: creates CI_PR_<n> schemas (and owns only those); everything else it reads through CI_READER.
+# PR_CI: creates CI_PR_<n> schemas (and owns only those) and reads its environment's RAW (the sources of
+# the PR build); production it reads through that environment's CI_READER (var.ci_reader_granted_to).
 
 resource "snowflake_grant_privileges_to_account_role" "pr_ci_ci_warehouse" {
   provider          = snowflake.securityadmin
@@ -241,8 +214,46 @@ resource "snowflake_grant_privileges_to_account_role" "pr_ci_analytics_database"
   }
 }
 
-# CI_READER: read-only view of this environment for pull-request CI (deferral to the consumer views,
-# zero-copy clones of the live colour's tables, DEPLOY_MANIFESTS, RAW for the sources).
+resource "snowflake_grant_privileges_to_account_role" "pr_ci_raw_schema" {
+  provider          = snowflake.securityadmin
+  account_role_name = snowflake_account_role.pr_ci.name
+  privileges        = ["USAGE"]
+
+  on_schema {
+    schema_name = snowflake_schema.raw.fully_qualified_name
+  }
+}
+
+resource "snowflake_grant_privileges_to_account_role" "pr_ci_raw_future_tables" {
+  provider          = snowflake.securityadmin
+  account_role_name = snowflake_account_role.pr_ci.name
+  privileges        = ["SELECT"]
+
+  on_schema_object {
+    future {
+      object_type_plural = "TABLES"
+      in_schema          = snowflake_schema.raw.fully_qualified_name
+    }
+  }
+}
+
+resource "snowflake_grant_privileges_to_account_role" "pr_ci_raw_all_tables" {
+  provider          = snowflake.securityadmin
+  account_role_name = snowflake_account_role.pr_ci.name
+  privileges        = ["SELECT"]
+
+  on_schema_object {
+    all {
+      object_type_plural = "TABLES"
+      in_schema          = snowflake_schema.raw.fully_qualified_name
+    }
+  }
+}
+
+
+# CI_READER: read-only view of this environment for pull-request CI of another one (deferral to the
+# consumer views, zero-copy clones of the live colour's tables, DEPLOY_MANIFESTS). RAW is not included:
+# its schema-level future grants take precedence there, and CI reads its own environment's RAW.
 
 resource "snowflake_grant_privileges_to_account_role" "ci_reader_analytics_database" {
   provider          = snowflake.securityadmin
@@ -326,70 +337,6 @@ resource "snowflake_grant_privileges_to_account_role" "ci_reader_analytics_all_v
     }
   }
 }
-
-resource "snowflake_grant_privileges_to_account_role" "ci_reader_raw_schema" {
-  provider          = snowflake.securityadmin
-  account_role_name = snowflake_account_role.ci_reader.name
-  privileges        = ["USAGE"]
-
-  on_schema {
-    schema_name = snowflake_schema.raw.fully_qualified_name
-  }
-}
-
-resource "snowflake_grant_privileges_to_account_role" "ci_reader_raw_future_tables" {
-  provider          = snowflake.securityadmin
-  account_role_name = snowflake_account_role.ci_reader.name
-  privileges        = ["SELECT"]
-
-  on_schema_object {
-    future {
-      object_type_plural = "TABLES"
-      in_schema          = snowflake_schema.raw.fully_qualified_name
-    }
-  }
-}
-
-resource "snowflake_grant_privileges_to_account_role" "ci_reader_raw_all_tables" {
-  provider          = snowflake.securityadmin
-  account_role_name = snowflake_account_role.ci_reader.name
-  privileges        = ["SELECT"]
-
-  on_schema_object {
-    all {
-      object_type_plural = "TABLES"
-      in_schema          = snowflake_schema.raw.fully_qualified_name
-    }
-  }
-}
-
-resource "snowflake_grant_privileges_to_account_role" "ci_reader_raw_future_views" {
-  provider          = snowflake.securityadmin
-  account_role_name = snowflake_account_role.ci_reader.name
-  privileges        = ["SELECT"]
-
-  on_schema_object {
-    future {
-      object_type_plural = "VIEWS"
-      in_schema          = snowflake_schema.raw.fully_qualified_name
-    }
-  }
-}
-
-resource "snowflake_grant_privileges_to_account_role" "ci_reader_raw_all_views" {
-  provider          = snowflake.securityadmin
-  account_role_name = snowflake_account_role.ci_reader.name
-  privileges        = ["SELECT"]
-
-  on_schema_object {
-    all {
-      object_type_plural = "VIEWS"
-      in_schema          = snowflake_schema.raw.fully_qualified_name
-    }
-  }
-}
-
-# TERRAFORM_PLAN: logs in and sees the objects; `terraform plan` on pull requests runs with it.
 
 resource "snowflake_grant_privileges_to_account_role" "terraform_plan_analytics_database" {
   provider          = snowflake.securityadmin

@@ -1,12 +1,12 @@
 # Role hierarchy (terraform/spec/access.yml):
 #   REPORTER -> TRANSFORMER -> DEPLOYER -> SYSADMIN
 #   LOADER                             -> SYSADMIN
-#   CI_READER                          -> SYSADMIN, PR_CI (and the PR_CI roles in var.ci_reader_granted_to)
+#   CI_READER                          -> SYSADMIN and the PR_CI roles of var.ci_reader_granted_to (prod: DEV_PR_CI)
 #   PR_CI                              -> SYSADMIN
 #   TERRAFORM_PLAN                     -> SYSADMIN
 # A parent inherits the privileges (and ownership) of its children, so SYSADMIN can manage everything
-# the pipeline builds, and DEPLOYER can replace what TRANSFORMER built. PR_CI inherits nothing that
-# writes: CI_READER holds only USAGE and SELECT.
+# the pipeline builds, and DEPLOYER can replace what TRANSFORMER built. The PR_CI role granted CI_READER
+# inherits nothing that writes: CI_READER holds only USAGE and SELECT.
 
 resource "snowflake_account_role" "loader" {
   provider = snowflake.securityadmin
@@ -86,11 +86,6 @@ resource "snowflake_grant_account_role" "ci_reader_to_sysadmin" {
   parent_role_name = "SYSADMIN"
 }
 
-resource "snowflake_grant_account_role" "ci_reader_to_pr_ci" {
-  provider         = snowflake.securityadmin
-  role_name        = snowflake_account_role.ci_reader.name
-  parent_role_name = snowflake_account_role.pr_ci.name
-}
 
 # Pull-request CI of another environment (dev) reading this one (prod) to defer to it.
 resource "snowflake_grant_account_role" "ci_reader_to_other_environments" {
