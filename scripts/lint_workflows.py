@@ -262,7 +262,7 @@ def run_all(root: Path) -> list[Result]:
             "policy",
             not problems,
             ("FAILED " if problems else "ok ")
-            + f"(no ${{{{ in run:, permissions: {{}}, timeouts, SHA pins, no deploy secret in a pull-request job; "
+            + "(no ${{ in run:, permissions: {}, timeouts, SHA pins, no deploy secret in a pull-request job; "
             + f"{len(workflows) + len(actions)} files)",
             "\n".join(problems),
         )

@@ -219,7 +219,9 @@ def declared_access(root: Path) -> dict[str, Any]:
         role = names.name(block.body.get("role_name"))
         if "parent_role_name" in block.body:
             parent = names.name(block.body["parent_role_name"])
-            if parent == "${each.value}" and (each := re.search(r"var\.\w+", str(block.body.get("for_each")))):
+            if parent == "${each.value}" and (
+                each := re.search(r"var\.\w+", str(block.body.get("for_each")))
+            ):
                 parent = each.group(0)  # roles of other environments, from a variable
             roles.setdefault(role, set()).add(parent)
         if "user_name" in block.body:
@@ -424,7 +426,9 @@ def _check_service_users(root: Path) -> list[str]:
                         "every identity needs its own key pair"
                     )
                 if name in variables and "validation" not in variables[name]:
-                    problems.append(f"variable {name}: a public key needs a validation block (non-empty, PEM)")
+                    problems.append(
+                        f"variable {name}: a public key needs a validation block (non-empty, PEM)"
+                    )
     for rtype in ("snowflake_user", "snowflake_legacy_service_user"):
         for block in config.resources(rtype):
             problems.append(f"{block.where}: the pipeline's users are SERVICE users (no password)")
@@ -626,16 +630,17 @@ def check_grant_references(root: Path) -> list[str]:
         for arg, value in _walk(block.body):
             ref = reference(value)
             if arg in SCHEMA_ARGS and not (
-                ref and ref[0] == "snowflake_schema" and ref[1] in schemas and ref[2] == "fully_qualified_name"
+                ref
+                and ref[0] == "snowflake_schema"
+                and ref[1] in schemas
+                and ref[2] == "fully_qualified_name"
             ):
                 problems.append(
                     f"{block.where}: {arg} = {value!r}: the provider needs a schema's fully qualified name; "
                     "use snowflake_schema.<declared>.fully_qualified_name"
                 )
             if arg in DATABASE_ARGS and not (ref and ref[0] == "snowflake_database" and ref[1] in databases):
-                problems.append(
-                    f"{block.where}: {arg} = {value!r}: use snowflake_database.<declared>.name"
-                )
+                problems.append(f"{block.where}: {arg} = {value!r}: use snowflake_database.<declared>.name")
     return problems
 
 
@@ -650,4 +655,7 @@ def check_prevent_destroy(root: Path) -> list[str]:
             what = "database" if block.labels[0] == "snowflake_database" else "schema"
             protected.add(f"{what} {names.name(f'${{{block.labels[0]}.{block.labels[1]}.name}}')}")
     wanted = set(load_spec(root).get("prevent_destroy", []))
-    return [f"{obj}: needs lifecycle {{ prevent_destroy = true }} (data lives there)" for obj in sorted(wanted - protected)]
+    return [
+        f"{obj}: needs lifecycle {{ prevent_destroy = true }} (data lives there)"
+        for obj in sorted(wanted - protected)
+    ]

@@ -47,20 +47,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tests.terraform.terraform_checks import _inherited, declared_access, load_spec
+from tests.terraform.terraform_hcl import load_module
+
 from pipelineops.plan import bluegreen_swap as bg
 from pipelineops.plan import parity, pr_schema, rollback, schema_cleanup
 from pipelineops.plan.sql import common as c
 from pipelineops.plan.sql import journal as j
 from pipelineops.plan.sql import timetravel as tt
-from tests.terraform.terraform_checks import _inherited, declared_access, load_spec
-from tests.terraform.terraform_hcl import load_module
 
 D = "snowflake"
 PROD, DEV = "PROD_ANALYTICS", "DEV_ANALYTICS"
 ENV_OF = {PROD: "prod", DEV: "dev"}
 JOURNAL = "PIPELINEOPS"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-WRITES = {"OWNERSHIP", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "CREATE TABLE", "CREATE VIEW", "CREATE SCHEMA"}
+WRITES = {
+    "OWNERSHIP",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "CREATE TABLE",
+    "CREATE VIEW",
+    "CREATE SCHEMA",
+}
 PROTECTED_KINDS = {"consumer", "shadow", "colour", "journal"}
 
 
@@ -126,9 +136,16 @@ def _journal(database: str) -> list[str]:
         j.insert_state(database, JOURNAL, row, D),
         j.select_state(database, JOURNAL, "prod", D),
         j.insert_manifest(
-            database, JOURNAL, environment="prod", deploy_id="d2", colour="GREEN", digest="x",
-            published_at=NOW, manifest="{}", dialect=D,
-        ),  # fmt: skip
+            database,
+            JOURNAL,
+            environment="prod",
+            deploy_id="d2",
+            colour="GREEN",
+            digest="x",
+            published_at=NOW,
+            manifest="{}",
+            dialect=D,
+        ),
         j.delete_manifest(database, JOURNAL, "prod", "d1", D),
         j.latest_manifest(database, JOURNAL, "prod", D),
         j.manifest_of(database, JOURNAL, "prod", "d1", D),
@@ -166,7 +183,11 @@ def rendered(reader_roles: tuple[str, ...] = ("PROD_REPORTER", "PROD_CI_READER")
     table = c.Relation(PROD, "MARTS__BLUE", "FCT_ORDERS")
     for route in ("direct", "undrop"):
         plan = rollback.timetravel_plan(
-            dialect=D, table=table, point=tt.PointInTime("offset", offset_s=3600), restore_id="r1", route=route
+            dialect=D,
+            table=table,
+            point=tt.PointInTime("offset", offset_s=3600),
+            restore_id="r1",
+            route=route,
         )
         add("deploy", "restore", _sql(plan) + list(rollback.undo(plan, tuple(s.name for s in plan.steps))))
     add("deploy", "restore", [tt.show_table(table), c.drop_table(tt.sibling(table, "REPLACED_R1"), D)])
@@ -175,7 +196,11 @@ def rendered(reader_roles: tuple[str, ...] = ("PROD_REPORTER", "PROD_CI_READER")
 
     # pull-request identity: its CI_PR_<n> schemas in dev, deferral reads and clones of prod
     pr_schemas = ["CI_PR_7", "CI_PR_7_MARTS"]
-    add("pull_request", "pr-schema", _sql(pr_schema.create_plan(7, pr_schemas, present=(), database=DEV, dialect=D)))
+    add(
+        "pull_request",
+        "pr-schema",
+        _sql(pr_schema.create_plan(7, pr_schemas, present=(), database=DEV, dialect=D)),
+    )
     add("pull_request", "slim-ci", [j.latest_manifest(PROD, JOURNAL, "prod", D)])  # the state to defer to
     add("pull_request", "slim-ci", _dbt_build(DEV, "CI_PR_7_MARTS", DEV))
     add(
@@ -191,10 +216,22 @@ def rendered(reader_roles: tuple[str, ...] = ("PROD_REPORTER", "PROD_CI_READER")
     add("pull_request", "pr-schema", _sql(pr_schema.drop_plan(7, pr_schemas, database=DEV, dialect=D)))
     add("pull_request", "cleanup", [c.list_schemas_created(DEV, "CI_PR_%", D)])
     decisions = [schema_cleanup.Decision("CI_PR_7", 7, "drop", "closed")]
-    add("pull_request", "cleanup", _sql(schema_cleanup.cleanup_plan(decisions, database=DEV, dialect=D, mode="pr")))
+    add(
+        "pull_request",
+        "cleanup",
+        _sql(schema_cleanup.cleanup_plan(decisions, database=DEV, dialect=D, mode="pr")),
+    )
 
     # parity (scheduled, read-only): what CI_READER alone can read
-    add("reader", "parity", _sql(parity.read_plan(environment="prod", database=PROD, dialect=D, schemas=("MARTS",), reader_roles=reader_roles)))
+    add(
+        "reader",
+        "parity",
+        _sql(
+            parity.read_plan(
+                environment="prod", database=PROD, dialect=D, schemas=("MARTS",), reader_roles=reader_roles
+            )
+        ),
+    )
     add("reader", "parity", [c.row_count(c.Relation(PROD, "MARTS", "FCT_ORDERS"), D)])
     return out
 
@@ -281,8 +318,10 @@ RULES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^DROP SCHEMA "), lambda m, s: [("OWNERSHIP", "schema", *_schema_of(s), None)]),
     (
         re.compile(r"^ALTER SCHEMA .* SWAP WITH "),
-        lambda m, s: [("CREATE SCHEMA", "database", _names(s)[0][0], None, None)]
-        + [("OWNERSHIP", "schema", db, sch, None) for db, sch, _ in _names(s)],
+        lambda m, s: (
+            [("CREATE SCHEMA", "database", _names(s)[0][0], None, None)]
+            + [("OWNERSHIP", "schema", db, sch, None) for db, sch, _ in _names(s)]
+        ),
     ),
     (re.compile(r"^CREATE (OR REPLACE )?(TRANSIENT )?TABLE( IF NOT EXISTS)? "), _create_table),
     (re.compile(r"^CREATE (OR REPLACE )?VIEW "), _create_view),
@@ -300,11 +339,25 @@ RULES: list[tuple[re.Pattern[str], Any]] = [
     (re.compile(r"^UPDATE "), _dml("UPDATE")),
     (re.compile(r"^DELETE FROM "), _dml("DELETE")),
     (re.compile(r"^GRANT \w+ ON SCHEMA "), lambda m, s: [("OWNERSHIP", "schema", *_schema_of(s), None)]),
-    (re.compile(r"^GRANT \w+ ON ALL VIEWS IN SCHEMA "), lambda m, s: [("OWNERSHIP", "view", *_schema_of(s), "*")]),
+    (
+        re.compile(r"^GRANT \w+ ON ALL VIEWS IN SCHEMA "),
+        lambda m, s: [("OWNERSHIP", "view", *_schema_of(s), "*")],
+    ),
     (re.compile(r"^SHOW GRANTS ON SCHEMA "), lambda m, s: [("USAGE", "schema", *_schema_of(s), None)]),
-    (re.compile(r"^SHOW (TERSE )?SCHEMAS "), lambda m, s: [("USAGE", "database", _names(s + '."X"')[0][0], None, None)]),
-    (re.compile(r"^SHOW (TERSE )?(OBJECTS|TABLES) .*IN SCHEMA "), lambda m, s: [("USAGE", "schema", *_schema_of(s), None)]),
-    (re.compile(r"^SELECT .* FROM \"\w+\"\.information_schema\.", re.S), lambda m, s: [("USAGE", "database", re.search(r'"(\w+)"\.information_schema', s).group(1), None, None)]),  # type: ignore[union-attr]
+    (
+        re.compile(r"^SHOW (TERSE )?SCHEMAS "),
+        lambda m, s: [("USAGE", "database", _names(s + '."X"')[0][0], None, None)],
+    ),
+    (
+        re.compile(r"^SHOW (TERSE )?(OBJECTS|TABLES) .*IN SCHEMA "),
+        lambda m, s: [("USAGE", "schema", *_schema_of(s), None)],
+    ),
+    (
+        re.compile(r"^SELECT .* FROM \"\w+\"\.information_schema\.", re.S),
+        lambda m, s: [
+            ("USAGE", "database", re.search(r'"(\w+)"\.information_schema', s).group(1), None, None)
+        ],
+    ),  # type: ignore[union-attr]
     (re.compile(r"^SELECT "), lambda m, s: _reads(s)),
 ]
 
@@ -333,7 +386,9 @@ def needs(statements: list[Statement], identity: str) -> list[Need]:
     mine = [s for s in statements if s.identity == identity]
     owned: set[tuple[str, str, str | None]] = set()
     for s in mine:
-        for m in re.finditer(r"^CREATE (?:OR REPLACE )?(SCHEMA|(?:TRANSIENT )?TABLE|VIEW)( IF NOT EXISTS)? " + NAME, s.sql):
+        for m in re.finditer(
+            r"^CREATE (?:OR REPLACE )?(SCHEMA|(?:TRANSIENT )?TABLE|VIEW)( IF NOT EXISTS)? " + NAME, s.sql
+        ):
             what, db, schema, name = m.group(1), m.group(3), m.group(4), m.group(5)
             if what == "SCHEMA" and schema in (JOURNAL, "RAW"):
                 continue  # IF NOT EXISTS on Terraform's schema: it exists, owned by SYSADMIN
@@ -357,7 +412,16 @@ def needs(statements: list[Statement], identity: str) -> list[Need]:
             if key is not None and (key in owned or (db, str(schema), None) in owned):
                 continue
             kind = "-" if on == "database" else kind_of(str(schema))
-            out.append(Need(privilege, on, kind, ENV_OF[db], f"{db}.{schema or ''}.{name or ''}".rstrip("."), f"{s.plan}: {s.sql[:120]}"))
+            out.append(
+                Need(
+                    privilege,
+                    on,
+                    kind,
+                    ENV_OF[db],
+                    f"{db}.{schema or ''}.{name or ''}".rstrip("."),
+                    f"{s.plan}: {s.sql[:120]}",
+                )
+            )
     return out
 
 
@@ -414,10 +478,17 @@ def identities(root: Path) -> dict[str, Identity]:
     pr_role = users["pull_request"]["default_role"]
     prod_pr = ("CI_READER",) if f"DEV_{pr_role}" in cross else ()
     return {
-        "deploy": Identity("deploy", {"prod": tuple(sorted(_inherited(users["deploy"]["default_role"], parents)))}, users["deploy"]["default_warehouse"]),
+        "deploy": Identity(
+            "deploy",
+            {"prod": tuple(sorted(_inherited(users["deploy"]["default_role"], parents)))},
+            users["deploy"]["default_warehouse"],
+        ),
         "pull_request": Identity(
             "pull_request",
-            {"dev": tuple(sorted(_inherited(pr_role, parents))), "prod": tuple(sorted(r for p in prod_pr for r in _inherited(p, parents)))},
+            {
+                "dev": tuple(sorted(_inherited(pr_role, parents))),
+                "prod": tuple(sorted(r for p in prod_pr for r in _inherited(p, parents))),
+            },
             users["pull_request"]["default_warehouse"],
         ),
         "reader": Identity("reader", {"prod": tuple(sorted(_inherited("CI_READER", parents)))}, ""),
@@ -452,11 +523,18 @@ def check_identities(root: Path, statements: list[Statement] | None = None) -> l
         wanted = needs(statements, identity.name)
         if identity.warehouse:
             env = "dev" if identity.name == "pull_request" else "prod"
-            wanted.append(Need("USAGE", "warehouse", identity.warehouse, env, identity.warehouse, "every statement"))
+            wanted.append(
+                Need("USAGE", "warehouse", identity.warehouse, env, identity.warehouse, "every statement")
+            )
         used: set[tuple[str, tuple[str, str, str]]] = set()
         for need in wanted:
             env_grants = grants.get(need.env, {})
-            covering = [k for k in env_grants if (k[1] == "warehouse" and k == (need.privilege, "warehouse", need.kind)) or (k[1] != "warehouse" and _covers(k, need))]
+            covering = [
+                k
+                for k in env_grants
+                if (k[1] == "warehouse" and k == (need.privilege, "warehouse", need.kind))
+                or (k[1] != "warehouse" and _covers(k, need))
+            ]
             if not covering:
                 problems.append(
                     f"{identity.name}: needs {need.privilege} on {need.on} {need.obj} ({need.kind}, {need.env}) "
@@ -485,5 +563,7 @@ def check_identities(root: Path, statements: list[Statement] | None = None) -> l
         if identity.name == "pull_request":
             for need in wanted:
                 if need.env == "prod" and need.privilege in WRITES:
-                    problems.append(f"pull_request: would write prod: {need.privilege} on {need.obj} for {need.why}")
+                    problems.append(
+                        f"pull_request: would write prod: {need.privilege} on {need.obj} for {need.why}"
+                    )
     return problems

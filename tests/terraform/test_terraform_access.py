@@ -32,7 +32,7 @@ def test_declared_matrix_covers_every_role_of_the_spec(terraform_root: Path) -> 
     assert declared["users"]["PIPELINEOPS_DEPLOY"]["roles"] == ["DEPLOYER"]
     assert declared["users"]["PIPELINEOPS_PR_CI"]["roles"] == ["PR_CI"]
     # prod lets dev's pull-request CI read it; no other role of another environment appears
-    assert declared["roles"]["CI_READER"] == ["PR_CI", "SYSADMIN", "var.ci_reader_granted_to"]
+    assert declared["roles"]["CI_READER"] == ["SYSADMIN", "var.ci_reader_granted_to"]
 
 
 def test_module_is_least_privilege(terraform_root: Path) -> None:
@@ -120,7 +120,7 @@ def test_grant_option_is_caught(plant) -> None:
 def test_service_user_keys_come_from_variables(plant) -> None:
     copy = plant(
         "modules/snowflake_platform/users.tf",
-        "rsa_public_key                 = replace(var.pr_ci_rsa_public_key, local.pem_body, \"\")",
+        'rsa_public_key                 = replace(var.pr_ci_rsa_public_key, local.pem_body, "")',
         'rsa_public_key                 = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8"',
     )
     assert any("rsa_public_key must come from a variable" in p for p in check_least_privilege(copy))
@@ -148,9 +148,12 @@ def test_public_key_without_validation_is_caught(plant) -> None:
     block_end = text.index("\n}\n", start)
     body = text[start:block_end]
     stripped = body[: body.index("\n\n  validation")]
-    (copy / "modules/snowflake_platform/variables.tf").write_text(text.replace(body, stripped), encoding="utf-8")
-    assert "variable terraform_plan_rsa_public_key: a public key needs a validation block (non-empty, PEM)" in (
-        check_least_privilege(copy)
+    (copy / "modules/snowflake_platform/variables.tf").write_text(
+        text.replace(body, stripped), encoding="utf-8"
+    )
+    assert (
+        "variable terraform_plan_rsa_public_key: a public key needs a validation block (non-empty, PEM)"
+        in (check_least_privilege(copy))
     )
 
 

@@ -19,9 +19,11 @@ from tests.terraform.terraform_support import TERRAFORM
 
 def _public_pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 PEM = _public_pem()
@@ -42,7 +44,9 @@ def _plan(command: TerraformCommand, **keys: str) -> tuple[int, str]:
         "environment": "dev",
         "name_prefix": "DEV_",
         "monthly_credit_quota": 10,
-        "warehouses": {w: {"size": "XSMALL", "auto_suspend": 60} for w in ("loading", "transforming", "reporting", "ci")},
+        "warehouses": {
+            w: {"size": "XSMALL", "auto_suspend": 60} for w in ("loading", "transforming", "reporting", "ci")
+        },
         "deploy_rsa_public_key": PEM,
         "pr_ci_rsa_public_key": BODY,
         "terraform_plan_rsa_public_key": PEM,
@@ -70,7 +74,9 @@ def test_pem_with_or_without_header_is_accepted(variables_root: TerraformCommand
         ("deploy_rsa_public_key_2", "not a key"),
     ],
 )
-def test_empty_or_malformed_key_is_refused(variables_root: TerraformCommand, variable: str, value: str) -> None:
+def test_empty_or_malformed_key_is_refused(
+    variables_root: TerraformCommand, variable: str, value: str
+) -> None:
     code, error = _plan(variables_root, **{variable: value})
     assert code != 0
     assert f"{variable} must" in error and "PEM" in error, error

@@ -53,9 +53,8 @@ def test_pull_request_identity_only_reads_production(terraform_root: Path, state
     roles = identities(terraform_root)["pull_request"].roles
     assert roles["prod"] == ("CI_READER",)  # through envs/prod ci_reader_granted_to = ["DEV_PR_CI"]
     assert "DEPLOYER" not in roles["dev"] and "PR_CI" in roles["dev"]
-    assert WRITES >= {"OWNERSHIP", "INSERT", "CREATE SCHEMA"} and PROTECTED_KINDS == {
-        "consumer", "shadow", "colour", "journal",
-    }  # fmt: skip
+    assert {"OWNERSHIP", "INSERT", "CREATE SCHEMA"} <= WRITES
+    assert {"consumer", "shadow", "colour", "journal"} == PROTECTED_KINDS
 
 
 def test_deploy_identity_runs_what_only_an_owner_may(statements: list) -> None:
@@ -79,7 +78,8 @@ def test_write_grant_to_the_pull_request_identity_in_prod_is_caught(plant: Plant
     )
     problems = check_identities(copy, statements)
     assert any(
-        p.startswith("pull_request: holds INSERT on table in prod through CI_READER") and "must never own or write" in p
+        p.startswith("pull_request: holds INSERT on table in prod through CI_READER")
+        and "must never own or write" in p
         for p in problems
     ), problems
 
@@ -87,19 +87,22 @@ def test_write_grant_to_the_pull_request_identity_in_prod_is_caught(plant: Plant
 def test_pull_request_identity_given_the_deployer_is_caught(plant: Plant, statements: list) -> None:
     copy = plant(
         "modules/snowflake_platform/roles.tf",
-        "  role_name        = snowflake_account_role.deployer.name\n  parent_role_name = \"SYSADMIN\"",
+        '  role_name        = snowflake_account_role.deployer.name\n  parent_role_name = "SYSADMIN"',
         "  role_name        = snowflake_account_role.deployer.name\n"
         "  parent_role_name = snowflake_account_role.ci_reader.name",
     )
     problems = check_identities(copy, statements)
-    assert any("pull_request: holds CREATE SCHEMA on database in prod through DEPLOYER" in p for p in problems), problems
+    assert any(
+        "pull_request: holds CREATE SCHEMA on database in prod through DEPLOYER" in p for p in problems
+    ), problems
 
 
 def test_grant_the_product_needs_but_terraform_lacks_is_caught(plant: Plant, statements: list) -> None:
     copy = plant(GRANTS, 'privileges        = ["USAGE", "CREATE TABLE"]', 'privileges        = ["USAGE"]')
     problems = check_identities(copy, statements)
     assert any(
-        p.startswith("deploy: needs CREATE TABLE on schema PROD_ANALYTICS.PIPELINEOPS (journal, prod)") for p in problems
+        p.startswith("deploy: needs CREATE TABLE on schema PROD_ANALYTICS.PIPELINEOPS (journal, prod)")
+        for p in problems
     ), problems
 
 
@@ -142,11 +145,14 @@ def test_future_grant_without_the_securityadmin_alias_is_caught(plant: Plant) ->
     )
     problems = check_grant_references(copy)
     assert any(
-        "ci_reader_analytics_future_views: grants must use provider = snowflake.securityadmin" in p for p in problems
+        "ci_reader_analytics_future_views: grants must use provider = snowflake.securityadmin" in p
+        for p in problems
     ), problems
 
 
-@pytest.mark.parametrize("schema", ['"RAW"', '"ANALYTICS.MARTS"', "snowflake_schema.marts.fully_qualified_name"])
+@pytest.mark.parametrize(
+    "schema", ['"RAW"', '"ANALYTICS.MARTS"', "snowflake_schema.marts.fully_qualified_name"]
+)
 def test_grant_on_a_schema_the_provider_rejects_is_caught(plant: Plant, schema: str) -> None:
     copy = plant(
         GRANTS,

@@ -65,7 +65,12 @@ def test_each_job_gets_only_its_identitys_key(workflow: str, job: str, secret: s
         assert "SNOWFLAKE_PRIVATE_KEY" not in declared
     else:
         # the deploy identity; the old shared name still works here (protected environment, never a PR)
-        assert keys == {secret, f"{secret}_PASSPHRASE", "SNOWFLAKE_PRIVATE_KEY", "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE"}
+        assert keys == {
+            secret,
+            f"{secret}_PASSPHRASE",
+            "SNOWFLAKE_PRIVATE_KEY",
+            "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE",
+        }
         assert doc["jobs"][job]["environment"] == "${{ inputs.environment }}"
         assert LINT.PR_GUARD in doc["jobs"][job]["if"]
     assert secret in declared
@@ -86,21 +91,37 @@ def test_guard_weakened_by_an_or_is_caught(tmp_path: Path) -> None:
         "if: ${{ !startsWith(github.event_name, 'pull_request') }}",
         "if: ${{ !startsWith(github.event_name, 'pull_request') || github.actor == 'me' }}",
     )
-    assert any("job `rollback` can run for a pull request" in p for p in LINT.pull_request_secrets(path, tmp_path))
+    assert any(
+        "job `rollback` can run for a pull request" in p for p in LINT.pull_request_secrets(path, tmp_path)
+    )
 
 
 def test_slim_ci_handed_the_deploy_key_is_caught(tmp_path: Path) -> None:
     path = _copy(tmp_path, "dbt-slim-ci.yml")
-    _plant(path, " SNOWFLAKE_PRIVATE_KEY: ${{ secrets.SNOWFLAKE_CI_PRIVATE_KEY }}", " SNOWFLAKE_PRIVATE_KEY: ${{ secrets.SNOWFLAKE_DEPLOY_PRIVATE_KEY }}")
+    _plant(
+        path,
+        " SNOWFLAKE_PRIVATE_KEY: ${{ secrets.SNOWFLAKE_CI_PRIVATE_KEY }}",
+        " SNOWFLAKE_PRIVATE_KEY: ${{ secrets.SNOWFLAKE_DEPLOY_PRIVATE_KEY }}",
+    )
     problems = LINT.pull_request_secrets(path, tmp_path)
-    assert any("job `slim-ci` can run for a pull request but reads SNOWFLAKE_DEPLOY_PRIVATE_KEY" in p for p in problems)
+    assert any(
+        "job `slim-ci` can run for a pull request but reads SNOWFLAKE_DEPLOY_PRIVATE_KEY" in p
+        for p in problems
+    )
 
 
 def test_terraform_plan_with_the_apply_key_is_caught(tmp_path: Path) -> None:
     path = _copy(tmp_path, "terraform.yml")
-    _plant(path, "${{ secrets.SNOWFLAKE_TERRAFORM_PLAN_PRIVATE_KEY }}", "${{ secrets.SNOWFLAKE_TERRAFORM_PRIVATE_KEY }}")
+    _plant(
+        path,
+        "${{ secrets.SNOWFLAKE_TERRAFORM_PLAN_PRIVATE_KEY }}",
+        "${{ secrets.SNOWFLAKE_TERRAFORM_PRIVATE_KEY }}",
+    )
     problems = LINT.pull_request_secrets(path, tmp_path)
-    assert any("job `plan` can run for a pull request but reads SNOWFLAKE_TERRAFORM_PRIVATE_KEY" in p for p in problems)
+    assert any(
+        "job `plan` can run for a pull request but reads SNOWFLAKE_TERRAFORM_PRIVATE_KEY" in p
+        for p in problems
+    )
 
 
 CALLER = """\

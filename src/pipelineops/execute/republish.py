@@ -221,7 +221,9 @@ class Rollback:
                 )
             if done.kind is None:
                 op.record(op.row("plan", "succeeded"))
-            publisher = Publisher(op, self.rt.ctx.config.consumer_schemas, self.rt.ctx.environment.reader_roles)
+            publisher = Publisher(
+                op, self.rt.ctx.config.consumer_schemas, self.rt.ctx.environment.reader_roles
+            )
             cutover = plan.step(history.CUTOVER)
             if done.cutover_open is not None and not cutover.transactional:
                 ms = publisher.complete(cutover, done.cutover_open)
