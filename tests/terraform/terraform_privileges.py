@@ -201,7 +201,9 @@ def rendered(reader_roles: tuple[str, ...] = ("PROD_REPORTER", "PROD_CI_READER")
         "pr-schema",
         _sql(pr_schema.create_plan(7, pr_schemas, present=(), database=DEV, dialect=D)),
     )
-    add("pull_request", "slim-ci", [j.latest_manifest(PROD, JOURNAL, "prod", D)])  # the state to defer to
+    add(
+        "pull_request", "slim-ci", [c.list_schemas(PROD, D), j.latest_manifest(PROD, JOURNAL, "prod", D)]
+    )  # the state to defer to
     add("pull_request", "slim-ci", _dbt_build(DEV, "CI_PR_7_MARTS", DEV))
     add(
         "pull_request",
@@ -345,19 +347,17 @@ RULES: list[tuple[re.Pattern[str], Any]] = [
     ),
     (re.compile(r"^SHOW GRANTS ON SCHEMA "), lambda m, s: [("USAGE", "schema", *_schema_of(s), None)]),
     (
-        re.compile(r"^SHOW (TERSE )?SCHEMAS "),
-        lambda m, s: [("USAGE", "database", _names(s + '."X"')[0][0], None, None)],
+        re.compile(r'^SHOW (TERSE )?SCHEMAS .*IN DATABASE "(\w+)"'),
+        lambda m, s: [("USAGE", "database", m.group(2), None, None)],
     ),
     (
         re.compile(r"^SHOW (TERSE )?(OBJECTS|TABLES) .*IN SCHEMA "),
         lambda m, s: [("USAGE", "schema", *_schema_of(s), None)],
     ),
     (
-        re.compile(r"^SELECT .* FROM \"\w+\"\.information_schema\.", re.S),
-        lambda m, s: [
-            ("USAGE", "database", re.search(r'"(\w+)"\.information_schema', s).group(1), None, None)
-        ],
-    ),  # type: ignore[union-attr]
+        re.compile(r'^SELECT .* FROM "(\w+)"\.information_schema\.', re.S),
+        lambda m, s: [("USAGE", "database", m.group(1), None, None)],
+    ),
     (re.compile(r"^SELECT "), lambda m, s: _reads(s)),
 ]
 
