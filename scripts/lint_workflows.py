@@ -10,7 +10,9 @@ Offline, with the tools pinned in requirements/dev.txt (found next to the runnin
   vendor.github-actions on every action.yml
 - shellcheck on scripts/*.sh
 - policy (our own rules, STYLE.md §3): no ``${{`` inside any ``run:``; top-level ``permissions: {}``;
-  ``timeout-minutes`` on every job; every third-party ``uses:`` pinned to a 40-hex SHA with a version comment
+  ``timeout-minutes`` on every job; every third-party ``uses:`` pinned to a 40-hex SHA with a version comment;
+  no job a pull request can trigger reads a secret other than the pull-request identity's
+  (``PR_SAFE_SECRETS``; terraform/README.md, "Identities and keys")
 
 Usage: lint_workflows.py [--root DIR]. One summary line per tool; the details of failures above it.
 """
@@ -32,6 +34,23 @@ import yaml
 BIN = Path(sys.executable).parent
 PIN = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 VERSION_COMMENT = re.compile(r"#\s*v\d+(\.\d+){0,2}\b")
+# The only secrets a job that a pull request can trigger may read: the pull-request CI identity's key
+# (role <ENV>_PR_CI, writes nothing in production) and the read-only Terraform plan identity's key.
+# Every other key (SNOWFLAKE_DEPLOY_PRIVATE_KEY, the legacy shared SNOWFLAKE_PRIVATE_KEY, the Terraform
+# administration key, read-only production keys) stays out of reach of code a pull request wrote.
+PR_SAFE_SECRETS = frozenset(
+    {
+        "GITHUB_TOKEN",
+        "SNOWFLAKE_ACCOUNT",
+        "SNOWFLAKE_CI_PRIVATE_KEY",
+        "SNOWFLAKE_CI_PRIVATE_KEY_PASSPHRASE",
+        "SNOWFLAKE_TERRAFORM_PLAN_PRIVATE_KEY",
+    }
+)
+PR_EVENTS = frozenset({"pull_request", "pull_request_target"})
+# A job guarded by this `if:` never runs for a pull_request or pull_request_target event.
+PR_GUARD = "!startsWith(github.event_name, 'pull_request')"
+SECRET_REF = re.compile(r"\bsecrets\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,61 @@ def unpinned_uses(path: Path, root: Path) -> list[str]:
     return problems
 
 
+def _triggers(doc: dict[str, Any]) -> set[str]:
+    on = doc.get("on")
+    if isinstance(on, str):
+        return {on}
+    if isinstance(on, list):
+        return {str(e) for e in on}
+    return set(on) if isinstance(on, dict) else set()
+
+
+def _pr_excluded(job: dict[str, Any], triggers: set[str]) -> bool:
+    """The job's own ``if:`` keeps pull-request events out (a guard in an ``||`` could be bypassed)."""
+    cond = " ".join(str(job.get("if", "")).split())
+    if "||" in cond:
+        return False
+    if PR_GUARD in cond:
+        return True
+    # a workflow only pull_request (not _target, not workflow_call) triggers: `!= 'pull_request'` is enough
+    return triggers & (PR_EVENTS | {"workflow_call"}) == {"pull_request"} and (
+        "github.event_name != 'pull_request'" in cond
+    )
+
+
+def pull_request_secrets(path: Path, root: Path) -> list[str]:
+    """No job that a pull request can trigger reads a secret beyond ``PR_SAFE_SECRETS``.
+
+    A job can be triggered by a pull request when its workflow runs on ``pull_request(_target)``, or is
+    reusable (``workflow_call``: the caller picks the event), unless its ``if:`` excludes those events
+    (``PR_GUARD``). ``secrets: inherit`` in such a job hands every secret on and is refused too.
+    """
+    doc = _load(path)
+    if not isinstance(doc, dict):
+        return []
+    triggers = _triggers(doc)
+    if not triggers & (PR_EVENTS | {"workflow_call"}):
+        return []
+    problems = []
+    for job_id, job in (doc.get("jobs") or {}).items():
+        if not isinstance(job, dict) or _pr_excluded(job, triggers):
+            continue
+        text = yaml.safe_dump({k: v for k, v in job.items() if k != "if"})
+        unsafe = sorted({m for m in SECRET_REF.findall(text) if m not in PR_SAFE_SECRETS})
+        if unsafe:
+            problems.append(
+                f"{_rel(path, root)}: job `{job_id}` can run for a pull request but reads {', '.join(unsafe)}: "
+                f"a pull request's code must only ever hold {', '.join(sorted(PR_SAFE_SECRETS))}; "
+                f"pass the pull-request identity's key, or guard the job with `if: ${{{{ {PR_GUARD} }}}}`"
+            )
+        if job.get("secrets") == "inherit":
+            problems.append(
+                f"{_rel(path, root)}: job `{job_id}` can run for a pull request and passes `secrets: inherit`: "
+                "name the pull-request identity's secrets instead"
+            )
+    return problems
+
+
 def _run(tool: str, argv: Sequence[str], root: Path, count: str) -> Result:
     exe = BIN / argv[0]
     if not exe.exists():
@@ -180,7 +254,7 @@ def run_all(root: Path) -> list[Result]:
         try:
             problems += expressions_in_run(path, root) + unpinned_uses(path, root)
             if path.parent.name == "workflows":
-                problems += workflow_policy(path, root)
+                problems += workflow_policy(path, root) + pull_request_secrets(path, root)
         except yaml.YAMLError as exc:
             problems.append(f"{_rel(path, root)}: not valid YAML: {exc}")
     results.append(
@@ -188,7 +262,8 @@ def run_all(root: Path) -> list[Result]:
             "policy",
             not problems,
             ("FAILED " if problems else "ok ")
-            + f"(no ${{{{ in run:, permissions: {{}}, timeouts, SHA pins; {len(workflows) + len(actions)} files)",
+            + "(no ${{ in run:, permissions: {}, timeouts, SHA pins, no deploy secret in a pull-request job; "
+            + f"{len(workflows) + len(actions)} files)",
             "\n".join(problems),
         )
     )

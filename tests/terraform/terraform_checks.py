@@ -153,7 +153,7 @@ class _Resolver:
 
     @staticmethod
     def strip(value: Any) -> str:
-        return str(value).replace("${var.name_prefix}", "")
+        return str(value).replace("${var.name_prefix}", "").replace("${var.raw_schema}", "RAW")
 
     def name(self, value: Any) -> str:
         ref = reference(value)
@@ -218,7 +218,12 @@ def declared_access(root: Path) -> dict[str, Any]:
     for block in config.resources("snowflake_grant_account_role"):
         role = names.name(block.body.get("role_name"))
         if "parent_role_name" in block.body:
-            roles.setdefault(role, set()).add(names.name(block.body["parent_role_name"]))
+            parent = names.name(block.body["parent_role_name"])
+            if parent == "${each.value}" and (
+                each := re.search(r"var\.\w+", str(block.body.get("for_each")))
+            ):
+                parent = each.group(0)  # roles of other environments, from a variable
+            roles.setdefault(role, set()).add(parent)
         if "user_name" in block.body:
             user_roles.setdefault(names.name(block.body["user_name"]), set()).add(role)
     users = {}
@@ -228,7 +233,9 @@ def declared_access(root: Path) -> dict[str, Any]:
             "type": "SERVICE",
             "roles": sorted(user_roles.get(user, set())),
             "default_role": names.name(block.body.get("default_role")),
-            "default_warehouse": names.name(block.body.get("default_warehouse")),
+            "default_warehouse": (
+                names.name(block.body["default_warehouse"]) if "default_warehouse" in block.body else None
+            ),
         }
     return {
         "roles": {role: sorted(parents) for role, parents in roles.items()},
@@ -252,7 +259,10 @@ def expected_access(spec: dict[str, Any]) -> dict[str, Any]:
     return {
         "roles": {role: sorted(v["granted_to"]) for role, v in spec["roles"].items()},
         "grants": grants,
-        "users": {name: {**u, "roles": sorted(u["roles"])} for name, u in spec["users"].items()},
+        "users": {
+            name: {**{k: v for k, v in u.items() if k != "identity"}, "roles": sorted(u["roles"])}
+            for name, u in spec["users"].items()
+        },
         "warehouses": sorted(spec["warehouses"]),
         "databases": sorted(spec["databases"]),
         "schemas": sorted(spec["schemas"]),
@@ -395,13 +405,30 @@ def _check_accountadmin(root: Path, spec: dict[str, Any]) -> list[str]:
 
 
 def _check_service_users(root: Path) -> list[str]:
+    """Keys come from variables, one set of variables per user (a key pair per identity), each
+    validated in a `validation` block."""
     config = load_module(root / MODULE)
+    variables = {b.labels[0]: b.body for b in config.of("variable")}
     problems = []
+    owner: dict[str, str] = {}
     for block in config.resources("snowflake_service_user"):
         for key in ("rsa_public_key", "rsa_public_key_2"):
-            value = str(block.body.get(key, ""))
-            if not value.startswith("${var."):
+            if key not in block.body:
+                continue
+            value = str(block.body[key])
+            used = set(re.findall(r"\bvar\.(\w+)", value))
+            if not value.startswith("${") or not used or re.search(r"MII[A-Za-z0-9+/]", value):
                 problems.append(f"{block.where}: {key} must come from a variable, got {value!r}")
+            for name in sorted(used):
+                if owner.setdefault(name, block.labels[1]) != block.labels[1]:
+                    problems.append(
+                        f"{block.where}: {key} uses var.{name}, the key of user {owner[name]}: "
+                        "every identity needs its own key pair"
+                    )
+                if name in variables and "validation" not in variables[name]:
+                    problems.append(
+                        f"variable {name}: a public key needs a validation block (non-empty, PEM)"
+                    )
     for rtype in ("snowflake_user", "snowflake_legacy_service_user"):
         for block in config.resources(rtype):
             problems.append(f"{block.where}: the pipeline's users are SERVICE users (no password)")
@@ -481,7 +508,9 @@ def _check_env_root(config: Config, env: str, keys: dict[str, str]) -> list[str]
         if needed not in passed:
             problems.append(f"{where}: module call does not pass provider {needed}")
     roles = {
-        b.body.get("alias"): b.body.get("role") for b in config.of("provider") if b.labels[0] == "snowflake"
+        b.body.get("alias"): _provider_role(b.body.get("role"))
+        for b in config.of("provider")
+        if b.labels[0] == "snowflake"
     }
     if roles != ENV_PROVIDER_ROLES:
         problems.append(
@@ -492,6 +521,16 @@ def _check_env_root(config: Config, env: str, keys: dict[str, str]) -> list[str]
             if secret in block.body:
                 problems.append(f"{block.where}: {secret} must come from the environment, not from code")
     return problems
+
+
+PLAN_ROLE = re.compile(r'^\$\{var\.plan_role != "" \? var\.plan_role : "([A-Z]+)"\}$')
+
+
+def _provider_role(value: Any) -> Any:
+    """The administration role of a provider block: a literal, or the fallback of the plan-role switch
+    (`var.plan_role != "" ? var.plan_role : "SYSADMIN"`, so that plan runs as the read-only role)."""
+    match = PLAN_ROLE.match(str(value))
+    return match.group(1) if match else value
 
 
 def _check_module_arguments(module_dir: Path, call: dict[str, Any], where: str) -> list[str]:
@@ -535,3 +574,88 @@ def check_readme_table(root: Path) -> list[str]:
             f"terraform/README.md access matrix is out of date with spec/access.yml; expected:\n{expected}"
         ]
     return []
+
+
+# --- references the provider resolves at plan time ---------------------------------------------------
+
+NAMED_ARGS = {
+    "snowflake_grant_privileges_to_account_role": ("account_role_name",),
+    "snowflake_grant_account_role": ("role_name", "parent_role_name", "user_name"),
+    "snowflake_service_user": ("default_role", "default_warehouse"),
+}
+SCHEMA_ARGS = ("schema_name", "in_schema")
+DATABASE_ARGS = ("future_schemas_in_database", "all_schemas_in_database", "in_database")
+
+
+def _walk(body: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Every (argument, value) of a block body and of its nested blocks."""
+    found = list(attrs(body).items())
+    for items in blocks(body).values():
+        for item in items:
+            found += _walk(item)
+    return found
+
+
+def check_grant_references(root: Path) -> list[str]:
+    """What the HCL/spec comparison cannot see, because it compares logical names:
+
+    - a role, user or warehouse named by a literal instead of a reference (a literal drops the
+      environment prefix: "CI_READER" where PROD_CI_READER exists; only the system role SYSADMIN and
+      the other environments' roles of a for_each variable are literals);
+    - a grant or role grant without the SECURITYADMIN provider alias (future grants need MANAGE GRANTS,
+      and SYSADMIN would become the grantor of the rest);
+    - a grant naming a schema or database the provider cannot resolve: it must be the
+      fully_qualified_name of a declared snowflake_schema (the provider rejects an unqualified or
+      undeclared name at plan) or the name of a declared snowflake_database.
+    """
+    config = load_module(root / MODULE)
+    problems = []
+    for rtype, args in NAMED_ARGS.items():
+        for block in config.resources(rtype):
+            for arg in args:
+                value = block.body.get(arg)
+                if value is None or value == "SYSADMIN" or value == "${each.value}":
+                    continue
+                if reference(value) is None:
+                    problems.append(
+                        f"{block.where}: {arg} = {value!r} is a literal; reference the resource "
+                        "(e.g. snowflake_account_role.<name>.name) so the environment prefix is kept"
+                    )
+    for block in config.resources():
+        if block.labels[0].startswith("snowflake_grant_") and _provider_alias(block) != "securityadmin":
+            problems.append(f"{block.where}: grants must use provider = snowflake.securityadmin")
+    schemas = {b.labels[1] for b in config.resources("snowflake_schema")}
+    databases = {b.labels[1] for b in config.resources("snowflake_database")}
+    for block in config.resources("snowflake_grant_privileges_to_account_role"):
+        for arg, value in _walk(block.body):
+            ref = reference(value)
+            if arg in SCHEMA_ARGS and not (
+                ref
+                and ref[0] == "snowflake_schema"
+                and ref[1] in schemas
+                and ref[2] == "fully_qualified_name"
+            ):
+                problems.append(
+                    f"{block.where}: {arg} = {value!r}: the provider needs a schema's fully qualified name; "
+                    "use snowflake_schema.<declared>.fully_qualified_name"
+                )
+            if arg in DATABASE_ARGS and not (ref and ref[0] == "snowflake_database" and ref[1] in databases):
+                problems.append(f"{block.where}: {arg} = {value!r}: use snowflake_database.<declared>.name")
+    return problems
+
+
+def check_prevent_destroy(root: Path) -> list[str]:
+    """Every object of spec `prevent_destroy` has `lifecycle { prevent_destroy = true }`."""
+    config = load_module(root / MODULE)
+    names = _Resolver(config)
+    protected = set()
+    for block in config.resources("snowflake_database") + config.resources("snowflake_schema"):
+        life = blocks(block.body).get("lifecycle", [{}])[0]
+        if life.get("prevent_destroy") is True:
+            what = "database" if block.labels[0] == "snowflake_database" else "schema"
+            protected.add(f"{what} {names.name(f'${{{block.labels[0]}.{block.labels[1]}.name}}')}")
+    wanted = set(load_spec(root).get("prevent_destroy", []))
+    return [
+        f"{obj}: needs lifecycle {{ prevent_destroy = true }} (data lives there)"
+        for obj in sorted(wanted - protected)
+    ]

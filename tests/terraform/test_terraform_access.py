@@ -24,10 +24,15 @@ def test_module_declares_exactly_the_access_spec(terraform_root: Path) -> None:
 def test_declared_matrix_covers_every_role_of_the_spec(terraform_root: Path) -> None:
     declared = declared_access(terraform_root)
     spec = load_spec(terraform_root)
-    assert set(declared["roles"]) == {"LOADER", "TRANSFORMER", "REPORTER", "DEPLOYER"} == set(spec["roles"])
-    assert declared["grants"]["REPORTER"]["future VIEWS in database ANALYTICS"] == ["SELECT"]
+    roles = {"LOADER", "TRANSFORMER", "REPORTER", "DEPLOYER", "PR_CI", "CI_READER", "TERRAFORM_PLAN"}
+    assert set(declared["roles"]) == roles == set(spec["roles"])
+    assert declared["grants"]["CI_READER"]["future VIEWS in database ANALYTICS"] == ["SELECT"]
+    assert declared["grants"]["CI_READER"]["all VIEWS in database ANALYTICS"] == ["SELECT"]
     assert "CREATE SCHEMA" in declared["grants"]["DEPLOYER"]["database ANALYTICS"]
-    assert declared["users"]["PIPELINEOPS_CI"]["roles"] == ["DEPLOYER"]
+    assert declared["users"]["PIPELINEOPS_DEPLOY"]["roles"] == ["DEPLOYER"]
+    assert declared["users"]["PIPELINEOPS_PR_CI"]["roles"] == ["PR_CI"]
+    # prod lets dev's pull-request CI read it; no other role of another environment appears
+    assert declared["roles"]["CI_READER"] == ["SYSADMIN", "var.ci_reader_granted_to"]
 
 
 def test_module_is_least_privilege(terraform_root: Path) -> None:
@@ -89,7 +94,7 @@ def test_accountadmin_outside_the_monitor_alias_is_caught(plant) -> None:
 
 
 def test_accountadmin_role_literal_is_caught(plant) -> None:
-    copy = plant("envs/dev/providers.tf", 'role          = "SECURITYADMIN"', 'role          = "ACCOUNTADMIN"')
+    copy = plant("envs/dev/providers.tf", ': "SECURITYADMIN"', ': "ACCOUNTADMIN"')
     assert any("mentions ACCOUNTADMIN" in p for p in check_least_privilege(copy))
 
 
@@ -112,13 +117,44 @@ def test_grant_option_is_caught(plant) -> None:
     assert any("with_grant_option = true is not allowed" in p for p in check_least_privilege(copy))
 
 
-def test_ci_user_keys_come_from_variables(plant) -> None:
+def test_service_user_keys_come_from_variables(plant) -> None:
     copy = plant(
         "modules/snowflake_platform/users.tf",
-        "= var.ci_rsa_public_key_2",
-        '= "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8"',
+        'rsa_public_key                 = replace(var.pr_ci_rsa_public_key, local.pem_body, "")',
+        'rsa_public_key                 = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8"',
     )
-    assert any("rsa_public_key_2 must come from a variable" in p for p in check_least_privilege(copy))
+    assert any("rsa_public_key must come from a variable" in p for p in check_least_privilege(copy))
+
+
+def test_identities_sharing_a_key_pair_are_caught(plant) -> None:
+    # the pull-request user given the deploy user's key: the PR job's key would log in as deploy
+    copy = plant(
+        "modules/snowflake_platform/users.tf",
+        "replace(var.pr_ci_rsa_public_key, local.pem_body",
+        "replace(var.deploy_rsa_public_key, local.pem_body",
+    )
+    problems = check_least_privilege(copy)
+    assert any("every identity needs its own key pair" in p for p in problems), problems
+
+
+def test_public_key_without_validation_is_caught(plant) -> None:
+    copy = plant(
+        "modules/snowflake_platform/variables.tf",
+        'variable "terraform_plan_rsa_public_key" {\n  description = "Public key',
+        'variable "terraform_plan_rsa_public_key" {\n  description = "Public key',
+    )
+    text = (copy / "modules/snowflake_platform/variables.tf").read_text(encoding="utf-8")
+    start = text.index('variable "terraform_plan_rsa_public_key"')
+    block_end = text.index("\n}\n", start)
+    body = text[start:block_end]
+    stripped = body[: body.index("\n\n  validation")]
+    (copy / "modules/snowflake_platform/variables.tf").write_text(
+        text.replace(body, stripped), encoding="utf-8"
+    )
+    assert (
+        "variable terraform_plan_rsa_public_key: a public key needs a validation block (non-empty, PEM)"
+        in (check_least_privilege(copy))
+    )
 
 
 def test_readme_matrix_is_rendered_from_the_spec(terraform_root: Path) -> None:

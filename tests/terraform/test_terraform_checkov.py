@@ -12,7 +12,7 @@ import pytest
 from tests.terraform.terraform_support import REPO, REPORTER_WRITE_GRANT, TERRAFORM
 
 CHECKOV = REPO / ".venv-checkov/bin/checkov"
-POLICY_IDS = {f"CKV2_PIPELINEOPS_{n}" for n in range(1, 8)}
+POLICY_IDS = {f"CKV2_PIPELINEOPS_{n}" for n in range(1, 9)}
 
 pytestmark = pytest.mark.skipif(
     not CHECKOV.exists(), reason=f"{CHECKOV} is missing: run `make venv` (requirements/checkov.txt)"
@@ -53,3 +53,12 @@ def test_checkov_fails_a_write_grant_to_reporter(tree_copy: Path) -> None:
         (c["check_id"], c["resource"].rsplit(".", 1)[-1]) for c in run_checkov(tree_copy)["failed_checks"]
     }
     assert failed == {("CKV2_PIPELINEOPS_2", "reporter_write")}
+
+
+def test_checkov_fails_a_write_grant_to_the_ci_reader(tree_copy: Path) -> None:
+    with (tree_copy / "modules/snowflake_platform/grants.tf").open("a", encoding="utf-8") as f:
+        f.write(REPORTER_WRITE_GRANT.replace("reporter", "ci_reader"))
+    failed = {
+        (c["check_id"], c["resource"].rsplit(".", 1)[-1]) for c in run_checkov(tree_copy)["failed_checks"]
+    }
+    assert failed == {("CKV2_PIPELINEOPS_8", "ci_reader_write")}

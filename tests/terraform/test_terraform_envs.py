@@ -46,8 +46,8 @@ def test_idle_warehouse_must_suspend(plant) -> None:
 def test_secret_in_provider_block_is_caught(plant) -> None:
     copy = plant(
         "envs/dev/providers.tf",
-        '  role          = "SYSADMIN"\n',
-        '  role          = "SYSADMIN"\n  private_key   = "x"\n',
+        '  role          = var.plan_role != "" ? var.plan_role : "SYSADMIN"\n',
+        '  role          = var.plan_role != "" ? var.plan_role : "SYSADMIN"\n  private_key   = "x"\n',
     )
     assert any("private_key must come from the environment" in p for p in check_environments(copy))
 
@@ -57,3 +57,12 @@ def test_misspelt_module_argument_is_caught(plant) -> None:
     problems = check_environments(copy)
     assert "envs/dev: module has no variable 'monthly_credit_quta'" in problems
     assert "envs/dev: module variable 'monthly_credit_quota' is not set" in problems
+
+
+def test_plan_role_switch_keeps_the_administration_role_for_apply(plant) -> None:
+    copy = plant(
+        "envs/dev/providers.tf",
+        'var.plan_role != "" ? var.plan_role : "SECURITYADMIN"',
+        'var.plan_role != "" ? var.plan_role : "SYSADMIN"',
+    )
+    assert any("snowflake providers (alias: role)" in p for p in check_environments(copy))

@@ -76,3 +76,35 @@ def test_actionlint_accepts_the_workflow() -> None:
         env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_plan_on_a_pull_request_holds_only_the_read_only_plan_identity(workflow: dict) -> None:
+    plan, apply = workflow["jobs"]["plan"]["env"], workflow["jobs"]["apply"]["env"]
+    assert plan["SNOWFLAKE_PRIVATE_KEY"] == "${{ secrets.SNOWFLAKE_TERRAFORM_PLAN_PRIVATE_KEY }}"
+    assert (
+        plan["SNOWFLAKE_USER"]
+        == plan["TF_VAR_plan_role"]
+        == "${{ format('{0}_TERRAFORM_PLAN', matrix.prefix) }}"
+    )
+    assert apply["SNOWFLAKE_PRIVATE_KEY"] == "${{ secrets.SNOWFLAKE_TERRAFORM_PRIVATE_KEY }}"
+    assert "TF_VAR_plan_role" not in apply
+    assert "SNOWFLAKE_TERRAFORM_PRIVATE_KEY" not in str(workflow["jobs"]["plan"])
+    plan_run = next(s["run"] for s in workflow["jobs"]["plan"]["steps"] if s.get("name") == "terraform plan")
+    assert "-refresh=false" in plan_run
+    for job in ("plan", "apply"):
+        keys = {
+            k for k in workflow["jobs"][job]["env"] if k.startswith("TF_VAR_") and k.endswith("public_key")
+        }
+        assert keys == {
+            "TF_VAR_deploy_rsa_public_key",
+            "TF_VAR_pr_ci_rsa_public_key",
+            "TF_VAR_terraform_plan_rsa_public_key",
+        }
+
+
+def test_provider_lock_files_are_required(workflow: dict) -> None:
+    names = [s.get("name") for s in workflow["jobs"]["fmt"]["steps"]]
+    assert "provider lock files are committed" in names
+    for job in ("plan", "apply"):
+        init = next(s["run"] for s in workflow["jobs"][job]["steps"] if s.get("name") == "terraform init")
+        assert "-lockfile=readonly" in init

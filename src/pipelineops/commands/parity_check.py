@@ -141,7 +141,7 @@ def run(
             database=env.database,
             dialect=_dialect(env),
             schemas=wanted,
-            reader_roles=config.reader_roles,
+            reader_roles=env.reader_roles,
         )
         for env in envs
     )
@@ -160,7 +160,7 @@ def run(
         try:
             reporter.debug(f"reading {env.name} ({where(env)})")
             snaps.append(
-                snapshot(rt.engine, plan, wanted=wanted, env_name=env.name, reader_roles=config.reader_roles)
+                snapshot(rt.engine, plan, wanted=wanted, env_name=env.name, reader_roles=env.reader_roles)
             )
         finally:
             rt.close()

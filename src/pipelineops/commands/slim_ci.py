@@ -205,7 +205,13 @@ def run(
     state = (
         local_state(state_dir)
         if state_dir
-        else fetch_state(config, rt_args, config.slim_ci_defer_to, work / "state")
+        # read production as this environment's (pull-request) identity: no production key in a PR job
+        else fetch_state(
+            config.connecting_as(config.slim_ci_defer_to, env),
+            rt_args,
+            config.slim_ci_defer_to,
+            work / "state",
+        )
     )
     full_build = "" if state else no_manifest_reason(config.slim_ci_defer_to)
     if full_build:

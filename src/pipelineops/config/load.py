@@ -123,9 +123,10 @@ def parse_config(raw: object, *, path: Path) -> Config:
     project_dir = (root / dbt.get("project_dir", "dbt")).resolve()
     profiles_dir = (root / dbt.get("profiles_dir", dbt.get("project_dir", "dbt"))).resolve()
     layout = cast(dict[str, Any], data.get("layout", {}))
+    default_readers = tuple(str(r).upper() for r in layout.get("reader_roles", []))
     envs: dict[EnvName, EnvironmentConfig] = {}
     for name, env in cast(dict[str, dict[str, Any]], data["environments"]).items():
-        envs[cast(EnvName, name)] = _environment(cast(EnvName, name), env, root, path)
+        envs[cast(EnvName, name)] = _environment(cast(EnvName, name), env, root, path, default_readers)
     checks = cast(dict[str, Any], data.get("checks", {}))
     delta = cast(dict[str, Any], checks.get("row_count_delta", {}))
     warn_pct, fail_pct = float(delta.get("warn_pct", 10)), float(delta.get("fail_pct", 50))
@@ -152,7 +153,7 @@ def parse_config(raw: object, *, path: Path) -> Config:
         consumer_schemas=tuple(s.upper() for s in layout.get("consumer_schemas", ["MARTS"])),
         journal_schema=str(layout.get("journal_schema", "PIPELINEOPS")).upper(),
         raw_schema=str(layout.get("raw_schema", "RAW")).upper(),
-        reader_roles=tuple(str(r).upper() for r in layout.get("reader_roles", [])),
+        reader_roles=default_readers,
         environments=envs,
         checks=ChecksConfig(
             dbt_tests=bool(checks.get("dbt_tests", True)),
@@ -172,7 +173,9 @@ def parse_config(raw: object, *, path: Path) -> Config:
     )
 
 
-def _environment(name: EnvName, env: dict[str, Any], root: Path, path: Path) -> EnvironmentConfig:
+def _environment(
+    name: EnvName, env: dict[str, Any], root: Path, path: Path, default_readers: tuple[str, ...] = ()
+) -> EnvironmentConfig:
     assert name in ENV_NAMES
     engine = env["engine"]
     sf = env.get("snowflake")
@@ -210,4 +213,7 @@ def _environment(name: EnvName, env: dict[str, Any], root: Path, path: Path) -> 
         database=str(env.get("database", "lake" if engine == "duckdb" else "")),
         local_dir=local_dir,
         snowflake=SnowflakeConnection(**sf) if sf is not None else None,
+        reader_roles=(
+            tuple(str(r).upper() for r in env["reader_roles"]) if "reader_roles" in env else default_readers
+        ),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -31,6 +31,9 @@ class EnvironmentConfig:
     database: str
     local_dir: Path | None = None
     snowflake: SnowflakeConnection | None = None
+    # roles that read this environment's consumer views: environments.<env>.reader_roles, else the
+    # deprecated project-wide layout.reader_roles
+    reader_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,21 @@ class Config:
     cleanup_max_age_hours: int = 168
     require_reason_in: tuple[EnvName, ...] = ("prod",)
     keep_aside_hours: int = 72
-    reader_roles: tuple[str, ...] = ()
+    reader_roles: tuple[str, ...] = ()  # layout.reader_roles (deprecated default of every environment's)
+
+    def connecting_as(self, name: str, identity_of: str) -> Config:
+        """This config, with environment ``name`` reached through ``identity_of``'s Snowflake connection.
+
+        Slim CI reads ``defer_to`` (prod) as the pull-request identity of ``slim_ci.environment`` (dev):
+        same account, prod's database, the PR user and role (which read prod through ``PROD_CI_READER``
+        and can write nothing there), so the job never needs a production key. No-op on the local engine.
+        """
+        target, source = self.environment(name), self.environment(identity_of)
+        if target.snowflake is None or source.snowflake is None:
+            return self
+        envs = dict(self.environments)
+        envs[target.name] = replace(target, snowflake=source.snowflake)
+        return replace(self, environments=envs)
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The named environment; ``UserError`` naming the configured ones when absent."""

@@ -157,7 +157,7 @@ class Deployer:
             published=self.published,
             existing_views=existing,
             incremental_in_live=incremental,
-            reader_roles=self.cfg.reader_roles,
+            reader_roles=self.rt.ctx.environment.reader_roles,
         )
         plan = build_plan(inputs)
         if self.extra_vars:  # the build step carries the same vars the parse used
@@ -270,7 +270,7 @@ class Deployer:
 
     # -- the steps -----------------------------------------------------------------------------------
     def _publisher(self) -> Publisher:
-        return Publisher(self.op, self.cfg.consumer_schemas, self.cfg.reader_roles)
+        return Publisher(self.op, self.cfg.consumer_schemas, self.rt.ctx.environment.reader_roles)
 
     def _dbt_step(self, step: Step, start: float) -> bool:
         """Run one dbt invocation of the build phase and journal it. False stops the deploy.

@@ -77,7 +77,7 @@ def steps_to(
         published=relations,
         existing_views=current_views(rt),
         why=why,
-        reader_roles=cfg.reader_roles,
+        reader_roles=rt.ctx.environment.reader_roles,
     )
 
 
@@ -188,7 +188,7 @@ class Rollback:
                 target_deploy=deploy_id,
                 published=self.relations,
                 existing_views=existing_views,
-                reader_roles=cfg.reader_roles,
+                reader_roles=self.rt.ctx.environment.reader_roles,
             )
         )
 
@@ -221,7 +221,9 @@ class Rollback:
                 )
             if done.kind is None:
                 op.record(op.row("plan", "succeeded"))
-            publisher = Publisher(op, self.rt.ctx.config.consumer_schemas, self.rt.ctx.config.reader_roles)
+            publisher = Publisher(
+                op, self.rt.ctx.config.consumer_schemas, self.rt.ctx.environment.reader_roles
+            )
             cutover = plan.step(history.CUTOVER)
             if done.cutover_open is not None and not cutover.transactional:
                 ms = publisher.complete(cutover, done.cutover_open)
@@ -252,7 +254,7 @@ class Rollback:
         op.colour_from, op.colour_to = self.before.colour if self.before else None, pub.colour
         self.relations = relations_of(self.rt, pub.serves, pub.colour)
         plan = self._plan(pub.colour, pub.colour, pub.serves, {})
-        publisher = Publisher(op, self.rt.ctx.config.consumer_schemas, self.rt.ctx.config.reader_roles)
+        publisher = Publisher(op, self.rt.ctx.config.consumer_schemas, self.rt.ctx.environment.reader_roles)
         self._verify(publisher, plan)
         op.finish("succeeded")
         return self._result(
@@ -270,7 +272,7 @@ class Rollback:
             grants_sql = "\n".join(
                 f"  {sql.grant_schema_usage(engine.database, schema, role, engine.dialect)};"
                 for schema in cfg.consumer_schemas
-                for role in cfg.reader_roles
+                for role in self.rt.ctx.environment.reader_roles
                 if f"{role} has no USAGE on {schema}" in why
             )
             raise CheckFailed(

@@ -5,7 +5,7 @@ transactional). Snowflake: DDL auto-commits, so the new views are prepared in a 
 ``<SCHEMA>__NEXT`` first, then published with one ``ALTER SCHEMA … SWAP WITH …`` per consumer schema — the
 cutover's statement count depends on the number of consumer schemas, never on the number of models.
 A swap moves objects with their grants, and a replaced shadow schema starts with none: the reader roles
-(``layout.reader_roles``) get USAGE on each shadow schema and SELECT on its views before the swap, and a
+(``environments.<env>.reader_roles``) get USAGE on each shadow schema and SELECT on its views before the swap, and a
 ``verify-grants`` step reads ``SHOW GRANTS`` on each consumer schema after it.
 """
 
@@ -174,7 +174,9 @@ def verify_grants_step(
     if dialect != "snowflake":
         return Step(VERIFY_GRANTS, NO_LOCAL_GRANTS, action="check")
     if not reader_roles:
-        return Step(VERIFY_GRANTS, "no reader roles configured (layout.reader_roles)", action="check")
+        return Step(
+            VERIFY_GRANTS, "no reader roles configured (environments.<env>.reader_roles)", action="check"
+        )
     return Step(
         VERIFY_GRANTS,
         f"{', '.join(reader_roles)} must hold USAGE on each consumer schema after the swap; "

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 STAGE = "parity-check"
 RUNBOOK = "parity.md"
 NO_LOCAL_GRANTS = "not applicable (local engine)"
-NO_READER_ROLES = "not compared (no layout.reader_roles configured)"
+NO_READER_ROLES = "not compared (no environments.<env>.reader_roles configured)"
 Severity = Literal["fail", "warn"]
 Kind = Literal[
     "missing-schema",

@@ -19,6 +19,14 @@ module "snowflake_platform" {
 
   monthly_credit_quota = 400
 
-  ci_rsa_public_key   = var.ci_rsa_public_key
-  ci_rsa_public_key_2 = var.ci_rsa_public_key_2
+  # one key pair per identity (terraform/README.md, "Identities and keys")
+  deploy_rsa_public_key         = var.deploy_rsa_public_key
+  deploy_rsa_public_key_2       = var.deploy_rsa_public_key_2
+  pr_ci_rsa_public_key          = var.pr_ci_rsa_public_key
+  pr_ci_rsa_public_key_2        = var.pr_ci_rsa_public_key_2
+  terraform_plan_rsa_public_key = var.terraform_plan_rsa_public_key
+
+  # pull-request CI builds in dev and defers to prod: DEV_PR_CI reads prod through PROD_CI_READER
+  # (dev is applied before prod, so the role exists).
+  ci_reader_granted_to = ["DEV_PR_CI"]
 }

@@ -1,21 +1,22 @@
 # Connection settings come from the environment, never from code:
 #   SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY
-# The user is the Terraform administration user (key-pair), distinct from the CI user created here.
+# apply: the Terraform administration user (key-pair), distinct from the users created here.
+# plan on a pull request: <ENV>_TERRAFORM_PLAN with TF_VAR_plan_role, which can change nothing.
 
 provider "snowflake" {
   authenticator = "SNOWFLAKE_JWT"
-  role          = "SYSADMIN"
+  role          = var.plan_role != "" ? var.plan_role : "SYSADMIN"
 }
 
 provider "snowflake" {
   alias         = "securityadmin"
   authenticator = "SNOWFLAKE_JWT"
-  role          = "SECURITYADMIN"
+  role          = var.plan_role != "" ? var.plan_role : "SECURITYADMIN"
 }
 
 # Used only by the resource monitor and its assignment to warehouses (modules/snowflake_platform/monitor.tf).
 provider "snowflake" {
   alias         = "accountadmin"
   authenticator = "SNOWFLAKE_JWT"
-  role          = "ACCOUNTADMIN"
+  role          = var.plan_role != "" ? var.plan_role : "ACCOUNTADMIN"
 }

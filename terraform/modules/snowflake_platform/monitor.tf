@@ -11,6 +11,8 @@ resource "snowflake_resource_monitor" "pipelineops" {
   notify_triggers           = [75, 90]
   suspend_trigger           = 100
   suspend_immediate_trigger = 110
+  # who gets the 75/90 % e-mails (users with a verified e-mail address); empty: account administrators only
+  notify_users = var.monitor_notify_users
 }
 
 # Assign the monitor without making ACCOUNTADMIN the owner of the warehouses.
@@ -26,4 +28,15 @@ resource "snowflake_execute" "assign_monitor" {
   execute = "ALTER WAREHOUSE \"${each.value}\" SET RESOURCE_MONITOR = \"${snowflake_resource_monitor.pipelineops.name}\""
   revert  = "ALTER WAREHOUSE \"${each.value}\" UNSET RESOURCE_MONITOR"
   query   = "SHOW WAREHOUSES LIKE '${each.value}'"
+
+  # A re-created (or changed) warehouse has no monitor until the assignment runs again.
+  lifecycle {
+    replace_triggered_by = [
+      snowflake_warehouse.loading,
+      snowflake_warehouse.transforming,
+      snowflake_warehouse.reporting,
+      snowflake_warehouse.ci,
+      snowflake_resource_monitor.pipelineops,
+    ]
+  }
 }

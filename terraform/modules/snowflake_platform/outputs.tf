@@ -5,6 +5,8 @@ output "roles" {
     transformer = snowflake_account_role.transformer.name
     reporter    = snowflake_account_role.reporter.name
     deployer    = snowflake_account_role.deployer.name
+    pr_ci       = snowflake_account_role.pr_ci.name
+    ci_reader   = snowflake_account_role.ci_reader.name
   }
 }
 
@@ -21,7 +23,6 @@ output "warehouses" {
 output "databases" {
   description = "Database names."
   value = {
-    raw       = snowflake_database.raw.name
     analytics = snowflake_database.analytics.name
   }
 }
@@ -31,7 +32,16 @@ output "deploy_state_schema" {
   value       = snowflake_schema.pipelineops.fully_qualified_name
 }
 
-output "ci_user" {
-  description = "Name of the CI service user."
-  value       = snowflake_service_user.ci.name
+output "raw_schema" {
+  description = "Schema LOADER writes and dbt's sources read."
+  value       = snowflake_schema.raw.fully_qualified_name
+}
+
+output "users" {
+  description = "Service users by identity: deploy (protected environment), pr_ci (pull requests), terraform_plan."
+  value = {
+    deploy         = snowflake_service_user.deploy.name
+    pr_ci          = snowflake_service_user.pr_ci.name
+    terraform_plan = snowflake_service_user.terraform_plan.name
+  }
 }

@@ -44,13 +44,82 @@ variable "data_retention_days" {
   default     = 1
 }
 
-variable "ci_rsa_public_key" {
-  description = "Public key (one line, no PEM header/footer) of the CI service user's active key pair."
+variable "deploy_rsa_public_key" {
+  description = "Public key (PEM, with or without the header/footer) of the deploy identity <P>PIPELINEOPS_DEPLOY (role DEPLOYER): deploys and rollbacks, used only in the protected GitHub environment."
   type        = string
+
+  validation {
+    condition     = can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.deploy_rsa_public_key, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
+    error_message = "deploy_rsa_public_key must be an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----); it is empty or malformed."
+  }
 }
 
-variable "ci_rsa_public_key_2" {
-  description = "Second key slot of the CI service user, used while rotating: set the new key here, switch CI to it, then move it to ci_rsa_public_key."
+variable "deploy_rsa_public_key_2" {
+  description = "Second key slot of the deploy identity, used while rotating."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.deploy_rsa_public_key_2 == null || var.deploy_rsa_public_key_2 == "" || can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.deploy_rsa_public_key_2, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
+    error_message = "deploy_rsa_public_key_2 must be empty or an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----)."
+  }
+}
+
+variable "pr_ci_rsa_public_key" {
+  description = "Public key of the pull-request CI identity <P>PIPELINEOPS_PR_CI (role PR_CI): CI_PR_* schemas and read-only access through CI_READER. A different key pair from the deploy identity's."
+  type        = string
+
+  validation {
+    condition     = can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.pr_ci_rsa_public_key, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
+    error_message = "pr_ci_rsa_public_key must be an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----); it is empty or malformed."
+  }
+}
+
+variable "pr_ci_rsa_public_key_2" {
+  description = "Second key slot of the pull-request CI identity, used while rotating."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.pr_ci_rsa_public_key_2 == null || var.pr_ci_rsa_public_key_2 == "" || can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.pr_ci_rsa_public_key_2, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
+    error_message = "pr_ci_rsa_public_key_2 must be empty or an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----)."
+  }
+}
+
+variable "terraform_plan_rsa_public_key" {
+  description = "Public key of the read-only Terraform plan identity <P>TERRAFORM_PLAN (terraform plan on pull requests)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^MII[A-Za-z0-9+/]{200,}={0,2}$", replace(var.terraform_plan_rsa_public_key, "/-----(BEGIN|END) PUBLIC KEY-----|\\s/", "")))
+    error_message = "terraform_plan_rsa_public_key must be an RSA public key in PEM form (base64 starting with MII, optionally between -----BEGIN PUBLIC KEY----- and -----END PUBLIC KEY-----); it is empty or malformed."
+  }
+}
+
+variable "raw_schema" {
+  description = "Schema of the ANALYTICS database that LOADER writes and dbt's sources read (pipelineops.yml layout.raw_schema)."
+  type        = string
+  default     = "RAW"
+
+  validation {
+    condition     = can(regex("^[A-Z][A-Z0-9_]*$", var.raw_schema))
+    error_message = "raw_schema must be an unquoted upper-case identifier, e.g. RAW."
+  }
+}
+
+variable "ci_reader_granted_to" {
+  description = "Roles of other environments that read this environment through its CI_READER role, e.g. [\"DEV_PR_CI\"] in prod so that pull-request CI (built in dev) defers to prod. Apply those environments first."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.ci_reader_granted_to : can(regex("^(DEV|STAGING|PROD)_PR_CI$", r))])
+    error_message = "ci_reader_granted_to may only name the PR_CI role of an environment, with its prefix: DEV_PR_CI, STAGING_PR_CI or PROD_PR_CI."
+  }
+}
+
+variable "monitor_notify_users" {
+  description = "Users (with a verified e-mail address) the resource monitor notifies at 75 and 90 % of the quota."
+  type        = list(string)
+  default     = []
 }

@@ -98,6 +98,7 @@ def _deployer(
         environ={},
         reporter=reporter,
         env_name="prod",
+        environment=SimpleNamespace(name="prod", dbt_target="prod", reader_roles=("PROD_REPORTER",)),
     )
     rt = SimpleNamespace(ctx=ctx, engine=engine, journal=journal)
     d = Deployer(rt, deploy_id="d2", git_sha="abc", extra_vars={})  # type: ignore[arg-type]

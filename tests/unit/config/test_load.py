@@ -426,3 +426,46 @@ def test_layout_reader_roles_default_to_none_and_are_upper_cased(tmp_path: Path)
         _error(tmp_path, _with(layout={"reader_roles": ["PROD REPORTER"]})), "layout.reader_roles.0"
     )
     _assert_one_line(_error(tmp_path, _with(layout={"reader_roles": "PROD_REPORTER"})), "layout.reader_roles")
+
+
+def test_reader_roles_are_per_environment_with_the_layout_as_deprecated_default(tmp_path: Path) -> None:
+    data = _with(layout={"reader_roles": ["prod_reporter"]})
+    data["environments"] = {
+        "dev": {"engine": "duckdb", "dbt_target": "local_dev", "reader_roles": ["dev_reporter"]},
+        "staging": {"engine": "duckdb", "dbt_target": "local_staging", "reader_roles": []},
+        "prod": {"engine": "duckdb", "dbt_target": "local_prod"},
+    }
+    cfg = load_config(_write(tmp_path, data))
+    assert cfg.environment("dev").reader_roles == ("DEV_REPORTER",)
+    assert cfg.environment("staging").reader_roles == ()  # an explicit empty list is not the default
+    assert cfg.environment("prod").reader_roles == ("PROD_REPORTER",)  # layout.reader_roles, deprecated
+    assert cfg.reader_roles == ("PROD_REPORTER",)
+    data["environments"]["dev"]["reader_roles"] = ["DEV REPORTER"]
+    _assert_one_line(_error(tmp_path, data), "environments.dev.reader_roles.0")
+
+
+def test_slim_ci_reads_production_as_the_pull_request_identity(tmp_path: Path) -> None:
+    def sf(user: str, role: str) -> dict[str, str]:
+        return {"account": "org-acct", "user": user, "role": role, "warehouse": "DEV_CI_WH"}
+
+    data = _with()
+    data["environments"] = {
+        "dev": {"engine": "snowflake", "dbt_target": "dev", "database": "DEV_ANALYTICS",
+                "snowflake": sf("DEV_PIPELINEOPS_PR_CI", "DEV_PR_CI")},
+        "prod": {"engine": "snowflake", "dbt_target": "prod", "database": "PROD_ANALYTICS",
+                 "snowflake": sf("PROD_PIPELINEOPS_DEPLOY", "PROD_DEPLOYER")},
+    }  # fmt: skip
+    cfg = load_config(_write(tmp_path, data))
+    reading = cfg.connecting_as("prod", "dev").environment("prod")
+    assert reading.database == "PROD_ANALYTICS"  # prod's data ...
+    assert (
+        reading.snowflake is not None and reading.snowflake.user == "DEV_PIPELINEOPS_PR_CI"
+    )  # ... as the PR user
+    assert reading.snowflake.role == "DEV_PR_CI"
+    assert cfg.environment("prod").snowflake.role == "PROD_DEPLOYER"  # type: ignore[union-attr]  # unchanged
+    data["environments"] = {
+        "dev": {"engine": "duckdb", "dbt_target": "local_dev"},
+        "prod": {"engine": "duckdb", "dbt_target": "local_prod"},
+    }
+    local = load_config(_write(tmp_path, data))
+    assert local.connecting_as("prod", "dev") is local  # the local engine has no identities

@@ -148,6 +148,7 @@ def _runtime(trace: list[str]) -> SimpleNamespace:
         environ={},
         reporter=quiet,
         dry_run=False,
+        environment=SimpleNamespace(name="prod", reader_roles=()),
     )
     journal = FakeJournal(trace, [*_deploy("d1", "BLUE", 0), *_deploy("d2", "GREEN", 1)])
     return SimpleNamespace(ctx=ctx, engine=FakeSnowflake(trace), journal=journal)

@@ -574,7 +574,7 @@ def test_snowflake_verify_grants_shows_the_grants_of_each_consumer_schema_after_
     [
         ("duckdb", READER_ROLES, NO_LOCAL_GRANTS),
         ("duckdb", (), NO_LOCAL_GRANTS),
-        ("snowflake", (), "no reader roles configured (layout.reader_roles)"),
+        ("snowflake", (), "no reader roles configured (environments.<env>.reader_roles)"),
     ],
 )
 def test_verify_grants_has_nothing_to_run_without_grants(

@@ -107,7 +107,7 @@ def test_snowflake_read_plan_without_reader_roles_says_grants_are_not_compared()
         environment="prod", database="ANALYTICS", dialect="snowflake", schemas=("MARTS",), reader_roles=()
     )
     assert plan.step("grants").sql == ()
-    assert "no layout.reader_roles" in plan.step("grants").why
+    assert "no environments.<env>.reader_roles" in plan.step("grants").why
 
 
 def test_row_count_sql_refuses_a_hostile_relation_name() -> None:
