@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+
+from pipelineops.plan.anomaly import Rules
 
 EnvName = Literal["dev", "staging", "prod"]
 EngineName = Literal["duckdb", "snowflake"]
@@ -41,6 +43,7 @@ class ChecksConfig:
     non_empty: bool = True
     contract: bool = True
     freshness: bool = False
+    anomaly: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Config:
     require_reason_in: tuple[EnvName, ...] = ("prod",)
     keep_aside_hours: int = 72
     reader_roles: tuple[str, ...] = ()
+    anomaly: Rules = field(default_factory=Rules)
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The named environment; ``UserError`` naming the configured ones when absent."""
