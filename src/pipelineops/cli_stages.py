@@ -187,6 +187,11 @@ def _anomaly(p: argparse.ArgumentParser) -> None:
 
 def _status(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=10, help="how many recent deploys to show")
+    p.add_argument(
+        "--since",
+        help="also show the delivery numbers (DORA) over this window, e.g. 30d, 12h or 2w: deploys per "
+        "day, lead time (commit to publish), change failure rate and time to restore",
+    )
 
 
 def _demo(p: argparse.ArgumentParser) -> None:

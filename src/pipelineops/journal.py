@@ -43,6 +43,7 @@ class Journal:
             self.engine, jsql.migrations(self._db, self.schema, self.engine.dialect), transactional=False
         )
         self.engine.execute(rsql.migration(self._db, self.schema, self.engine.dialect))
+        self.engine.execute(rsql.commits_migration(self._db, self.schema, self.engine.dialect))
         self.engine.execute(
             jsql.ensure_lock_row(self._db, self.schema, self.environment, self.engine.dialect)
         )
@@ -92,6 +93,26 @@ class Journal:
         ``record_row_counts`` creates it; readers check ``deploy_facts.existing_relations`` first)."""
         return self.engine.query(
             rsql.select_counts(self._db, self.schema, self.environment, self.engine.dialect)
+        )
+
+    def record_commit(self, deploy_id: str, git_sha: str, committed_at: datetime) -> None:
+        """Record when the commit a deploy published was made (the lead time of the delivery numbers)."""
+        self.engine.execute(rsql.commits_migration(self._db, self.schema, self.engine.dialect))
+        statements = rsql.insert_commit(
+            self._db,
+            self.schema,
+            environment=self.environment,
+            deploy_id=deploy_id,
+            git_sha=git_sha,
+            committed_at=committed_at,
+            dialect=self.engine.dialect,
+        )
+        run_statements(self.engine, statements, transactional=True)
+
+    def commits(self) -> list[Row]:
+        """Recorded commit times (the table must exist, as for ``row_counts``)."""
+        return self.engine.query(
+            rsql.select_commits(self._db, self.schema, self.environment, self.engine.dialect)
         )
 
     # -- lock ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from pipelineops.commands import audit
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.deploy_report import deploy_report, parse_vars
 from pipelineops.commands.runtime import Runtime
@@ -105,6 +106,7 @@ def run_deploy(
                 duration_s=time.monotonic() - started,
             )
         result = deployer.execute(force_unlock=force_unlock)
+        audit.publish_summary(rt)  # the delivery numbers (DORA) and a chart, in the step summary
     finally:
         rt.close()
     return deploy_report(result, time.monotonic() - started)

@@ -75,3 +75,25 @@ def test_statements_per_dialect(dialect: Dialect) -> None:
 
         for stmt in (ddl, *stmts, row_counts.select_counts("lake", SCHEMA, ENV, dialect)):
             check_snowflake_sql(stmt)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "snowflake"])
+def test_commit_times_round_trip(dialect: Dialect) -> None:
+    stmts = (
+        row_counts.commits_migration(DB, SCHEMA, dialect),
+        *row_counts.insert_commit(
+            DB, SCHEMA, environment=ENV, deploy_id="d1", git_sha="abc", committed_at=NOW, dialect=dialect
+        ),
+        row_counts.select_commits(DB, SCHEMA, ENV, dialect),
+    )
+    if dialect == "snowflake":
+        from tests.sqlcheck.snowflake_check import check_snowflake_sql
+
+        for stmt in stmts:
+            check_snowflake_sql(stmt)
+        return
+    con = duckdb.connect()
+    con.execute(f'CREATE SCHEMA "{SCHEMA}"')
+    for stmt in stmts[:-1] * 2:  # idempotent DDL; a re-run replaces the row
+        con.execute(stmt)
+    assert con.execute(stmts[-1]).fetchall() == [("d1", "abc", NOW)]

@@ -67,3 +67,43 @@ def select_counts(
         f"SELECT {cols} FROM (SELECT {cols} FROM {t} WHERE environment = {lit(environment, dialect)} "
         f"ORDER BY recorded_at DESC LIMIT {int(limit)}) AS newest ORDER BY recorded_at, model"
     )
+
+
+# --- commit times (the lead time of the delivery numbers) ---------------------------------------------
+
+COMMITS = "DEPLOY_COMMITS"
+
+
+def commits_migration(database: str, schema: str, dialect: Dialect) -> str:
+    ts = "TIMESTAMPTZ" if dialect == "duckdb" else "TIMESTAMP_TZ"
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table(database, schema, COMMITS, dialect)} "
+        f"(environment VARCHAR, deploy_id VARCHAR, git_sha VARCHAR, committed_at {ts})"
+    )
+
+
+def insert_commit(
+    database: str,
+    schema: str,
+    *,
+    environment: str,
+    deploy_id: str,
+    git_sha: str,
+    committed_at: datetime,
+    dialect: Dialect,
+) -> tuple[str, ...]:
+    """The commit time of a deploy's git sha, replacing what an earlier run of the same deploy recorded."""
+    t = table(database, schema, COMMITS, dialect)
+    env, me = lit(environment, dialect), lit(deploy_id, dialect)
+    return (
+        f"DELETE FROM {t} WHERE environment = {env} AND deploy_id = {me}",
+        f"INSERT INTO {t} (environment, deploy_id, git_sha, committed_at) VALUES "
+        f"({env}, {me}, {lit(git_sha, dialect)}, {ts_lit(committed_at, dialect)})",
+    )
+
+
+def select_commits(database: str, schema: str, environment: str, dialect: Dialect) -> str:
+    return (
+        f"SELECT deploy_id, git_sha, committed_at FROM {table(database, schema, COMMITS, dialect)} "
+        f"WHERE environment = {lit(environment, dialect)} ORDER BY committed_at"
+    )
