@@ -162,3 +162,44 @@ def test_status_since_reports_the_four_numbers_of_this_journal(ws: Path) -> None
     assert "change failure rate" in out and "67% (2 of 3)" in out
     code, _, err = cli(ws, "status", "--env", "prod", "--since", "a month")
     assert code == 2 and "--since 'a month' is not a duration" in err
+
+
+def test_the_audit_package_installs_offline_and_agrees_with_status(ws: Path) -> None:
+    """packages/pipelineops_audit through a `local:` entry: `dbt deps` needs no network; its audit_dora
+    view gives the numbers `status --since 30d` gives for the same journal."""
+    import io
+
+    from pipelineops.commands.runtime import Runtime
+    from pipelineops.config import load_config
+    from pipelineops.report.reporter import make_reporter
+
+    package = REPO / "packages" / "pipelineops_audit"
+    (ws / "dbt" / "packages.yml").write_text(f"packages:\n  - local: {package}\n", encoding="utf-8")
+    rt = Runtime.open(
+        config=load_config(ws / "pipelineops.yml"),
+        env_name="prod",
+        dry_run=False,
+        reporter=make_reporter({}, io.StringIO()),
+        environ={"PATH": "/usr/bin:/bin", "HOME": str(ws)},
+        stage="audit",
+    )
+    try:
+        deps = rt.run_dbt("audit", ("deps",))
+        assert deps.ok, "\n".join(deps.output_tail[-20:])
+        build = rt.run_dbt("audit", ("build", "--select", "package:pipelineops_audit"))
+        assert build.ok, "\n".join(build.output_tail[-30:])
+    finally:
+        rt.close()
+    (ws / "dbt" / "packages.yml").unlink()
+    (view,) = _query(ws, "SELECT schema_name FROM duckdb_views() WHERE view_name = 'audit_dora'")
+    (row,) = _query(ws, f'SELECT * FROM lake."{view["schema_name"]}".audit_dora')
+    assert row["environment"] == "prod"
+    assert (row["deploys"], row["failures"], row["attempts"]) == (2, 2, 3)
+    assert row["time_to_restore_hours"] is not None and 0 < row["time_to_restore_hours"] < 1
+    deploys = {
+        r["deploy_id"]: r
+        for r in _query(ws, f'SELECT * FROM lake."{view["schema_name"]}".audit_deploys ORDER BY deploy_id')
+    }
+    assert set(deploys) == {"a", "b", "c"}
+    assert deploys["b"]["rolled_back"] and deploys["c"]["blocked"] and not deploys["a"]["is_failure"]
+    assert deploys["a"]["lead_time_seconds"] is not None and deploys["a"]["lead_time_seconds"] >= 0

@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pipelineops.commands import alerts
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
@@ -162,7 +163,7 @@ def run(
                 f"Runbook: runbooks/{anomaly.RUNBOOK}",
             )
         )
-    return StageReport(
+    report = StageReport(
         stage=STAGE,
         conclusion="failure" if summary.failed else ("neutral" if not summary.total else "success"),
         title=f"{env_name}: {summary.title}",
@@ -177,6 +178,7 @@ def run(
         duration_s=time.monotonic() - started,
         data={"verdicts": [_verdict_data(v) for v in verdicts], "recorded": record},
     )
+    return alerts.on_report(rt.ctx, report, event="anomaly")  # the webhook, when configured
 
 
 def _defaults(config: Config) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pipelineops.commands import alerts
 from pipelineops.commands import audit as deliveries
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
@@ -46,6 +47,16 @@ def run(
         delivery = deliveries.delivery(rt, window) if window else None
     finally:
         rt.close()
+    if holder is not None:  # the webhook, when configured, hears of a lock held too long
+        alerts.lock_held(
+            environment=env_name,
+            holder=f"deploy {holder.deploy_id} ({holder.holder})",
+            acquired_at=holder.acquired_at,
+            now=rt.ctx.clock(),
+            environ=environ,
+            reporter=reporter,
+            run_url=rt.ctx.run_url,
+        )
     current = history.live(rows)
     lineage = history.lineage(rows)
     serving = lineage.serving
