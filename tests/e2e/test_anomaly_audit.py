@@ -168,6 +168,8 @@ def test_the_audit_package_installs_offline_and_agrees_with_status(ws: Path) -> 
     """packages/pipelineops_audit through a `local:` entry: `dbt deps` needs no network; its audit_dora
     view gives the numbers `status --since 30d` gives for the same journal."""
     import io
+    import subprocess
+    import sys
 
     from pipelineops.commands.runtime import Runtime
     from pipelineops.config import load_config
@@ -175,6 +177,16 @@ def test_the_audit_package_installs_offline_and_agrees_with_status(ws: Path) -> 
 
     package = REPO / "packages" / "pipelineops_audit"
     (ws / "dbt" / "packages.yml").write_text(f"packages:\n  - local: {package}\n", encoding="utf-8")
+    deps = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "deps"],
+        cwd=ws / "dbt",
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ws), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert deps.returncode == 0, deps.stdout[-3000:] + deps.stderr[-2000:]
     rt = Runtime.open(
         config=load_config(ws / "pipelineops.yml"),
         env_name="prod",
@@ -184,8 +196,6 @@ def test_the_audit_package_installs_offline_and_agrees_with_status(ws: Path) -> 
         stage="audit",
     )
     try:
-        deps = rt.run_dbt("audit", ("deps",))
-        assert deps.ok, "\n".join(deps.output_tail[-20:])
         build = rt.run_dbt("audit", ("build", "--select", "package:pipelineops_audit"))
         assert build.ok, "\n".join(build.output_tail[-30:])
     finally:

@@ -8,12 +8,17 @@ import json
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from pipelineops.commands import alerts as send_alerts
+from pipelineops.commands.context import Context
+from pipelineops.errors import UserError, WarehouseBusy
+from pipelineops.journal import LockHolder
 from pipelineops.plan import alerts
+from pipelineops.report.model import Annotation, StageReport
 from pipelineops.report.reporter import TerminalReporter
 
 ALERT = alerts.make(
@@ -139,3 +144,100 @@ def test_lock_held_alerts_only_past_the_limit(
     body = json.loads(request.get_data())
     assert body["text"].startswith("[SEV2] prod: the deploy lock has been held by deploy d1 (ci) for 90 min")
     assert "Runbook: https://wiki.example/rb/deploy-lock.md" in body["text"]
+
+
+# --- the stage hooks ---------------------------------------------------------------------------------
+
+
+def _ctx(environ: dict[str, str], rep: TerminalReporter) -> Context:
+    return Context(
+        config=None,  # type: ignore[arg-type]  # the hooks read only the environment name, environ and clock
+        env_name="prod",
+        dry_run=False,
+        reporter=rep,
+        environ=environ,
+        clock=lambda: datetime(2026, 1, 1, 12, tzinfo=UTC),
+    )
+
+
+def _gh(httpserver: HTTPServer) -> dict[str, str]:
+    return {
+        send_alerts.ENV_WEBHOOK: _url(httpserver),
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/dbt",
+        "GITHUB_RUN_ID": "42",
+    }
+
+
+def test_a_failed_check_alerts_and_a_passing_one_does_not(
+    httpserver: HTTPServer, reporter: tuple[TerminalReporter, io.StringIO]
+) -> None:
+    rep, _ = reporter
+    httpserver.expect_request("/hooks/T000/B000/secret-token").respond_with_data("ok")
+    ctx = _ctx(_gh(httpserver), rep)
+    ok = StageReport(stage="freshness", conclusion="success", title="all 6 sources on time")
+    late = StageReport(
+        stage="freshness",
+        conclusion="failure",
+        title="1 of 6 sources late",
+        annotations=(Annotation("error", "raw.shipments: late"),),
+    )
+    assert send_alerts.on_report(ctx, ok, event="freshness-breach") is ok
+    assert send_alerts.on_report(ctx, late, event="freshness-breach") is late
+    ((request, _),) = httpserver.log
+    text = json.loads(request.get_data())["text"]
+    assert text.startswith("[SEV3] prod: 1 of 6 sources late\nraw.shipments: late\n")
+    assert "Run: https://github.com/acme/dbt/actions/runs/42" in text and "sev3-freshness.md" in text
+
+
+def test_deploy_hooks_name_blocked_failed_and_the_held_lock(
+    httpserver: HTTPServer, reporter: tuple[TerminalReporter, io.StringIO]
+) -> None:
+    rep, _ = reporter
+    httpserver.expect_request("/hooks/T000/B000/secret-token").respond_with_data("ok")
+    ctx = _ctx(_gh(httpserver), rep)
+    blocked = StageReport(
+        stage="bluegreen-swap",
+        conclusion="failure",
+        title="Deploy stopped by a failing gate: nothing published",
+    )
+    send_alerts.on_deploy(ctx, blocked)
+    send_alerts.on_deploy(
+        ctx, StageReport(stage="bluegreen-swap", conclusion="failure", title="smoke failed")
+    )
+    send_alerts.on_deploy(ctx, StageReport(stage="bluegreen-swap", conclusion="success", title="Deployed"))
+
+    class Journal:
+        def __init__(self, holder: LockHolder | None) -> None:
+            self._holder = holder
+
+        def holder(self) -> LockHolder | None:
+            return self._holder
+
+    old = LockHolder("d1", "ci", "", datetime(2026, 1, 1, 9, tzinfo=UTC))
+    busy = WarehouseBusy("the prod deploy lock is held by deploy d1")
+    send_alerts.on_deploy_error(SimpleNamespace(ctx=ctx, journal=Journal(old)), busy)  # type: ignore[arg-type]
+    send_alerts.on_deploy_error(SimpleNamespace(ctx=ctx, journal=Journal(None)), busy)  # type: ignore[arg-type]
+    send_alerts.on_deploy_error(
+        SimpleNamespace(ctx=ctx, journal=Journal(None)),  # type: ignore[arg-type]
+        UserError("dbt build failed", fix="fix the model"),
+    )
+    texts = [json.loads(r.get_data())["text"].split("\n")[0] for r, _ in httpserver.log]
+    assert texts == [
+        "[SEV2] prod: Deploy stopped by a failing gate: nothing published",
+        "[SEV2] prod: smoke failed",
+        "[SEV2] prod: the deploy lock has been held by deploy d1 (ci) for 180 min",
+        "[SEV2] prod: deploy failed: dbt build failed",
+    ]
+    bodies = [json.loads(r.get_data()) for r, _ in httpserver.log]
+    assert "pipelineops deploy-blocked" in bodies[0]["blocks"][1]["elements"][0]["text"]
+    assert "pipelineops deploy-failed" in bodies[1]["blocks"][1]["elements"][0]["text"]
+
+
+def test_hooks_send_nothing_without_a_webhook(reporter: tuple[TerminalReporter, io.StringIO]) -> None:
+    rep, out = reporter
+    ctx = _ctx({}, rep)
+    report = StageReport(stage="anomaly", conclusion="failure", title="1 anomalous")
+    assert send_alerts.on_report(ctx, report, event="anomaly") is report
+    send_alerts.on_deploy_error(SimpleNamespace(ctx=ctx), UserError("x"))  # type: ignore[arg-type]
+    assert out.getvalue() == ""
