@@ -47,3 +47,57 @@ def test_status_since_reads_the_journal_through_the_connector(deployed: Lane) ->
     assert code == 0, out + err
     delivery = _json(out)["data"]["delivery"]
     assert (delivery["deploys"], delivery["attempts"], delivery["failures"]) == (1, 1, 0)
+
+
+def test_the_audit_package_builds_on_dbt_snowflake(deployed: Lane) -> None:
+    """packages/pipelineops_audit installed with a `local:` entry, built by dbt-snowflake on the emulator."""
+    import io
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.e2e.workspace import REPO
+
+    from pipelineops.commands.runtime import Runtime
+    from pipelineops.config import load_config
+    from pipelineops.report.reporter import make_reporter
+
+    project = deployed.root / "dbt"
+    (project / "packages.yml").write_text(
+        f"packages:\n  - local: {REPO / 'packages' / 'pipelineops_audit'}\n", encoding="utf-8"
+    )
+    deps = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "deps"],
+        cwd=project,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(deployed.root), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert deps.returncode == 0, deps.stdout[-3000:]
+    rt = Runtime.open(
+        config=load_config(deployed.root / "pipelineops.yml"),
+        env_name="prod",
+        dry_run=False,
+        reporter=make_reporter({}, io.StringIO()),
+        environ={"PATH": "/usr/bin:/bin", "HOME": str(deployed.root), "SNOWFLAKE_PRIVATE_KEY": deployed.pem},
+        stage="audit",
+    )
+    try:
+        build = rt.run_dbt(
+            "audit",
+            (
+                "build",
+                "--select",
+                "package:pipelineops_audit",
+            ),
+        )
+    finally:
+        rt.close()
+        (project / "packages.yml").unlink()
+    assert build.ok, "\n".join(build.output_tail[-40:])
+    rows = deployed.query(
+        f"SELECT environment, deploys, attempts, failures FROM {deployed.database}.ANALYTICS.AUDIT_DORA"
+    )
+    assert rows == [("prod", 1, 1, 0)]
