@@ -176,8 +176,22 @@ def _freshness(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _anomaly(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="first record the row count of each consumer view (the scheduled run); without it the "
+        "stage only reads the counts deploys recorded",
+    )
+
+
 def _status(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=10, help="how many recent deploys to show")
+    p.add_argument(
+        "--since",
+        help="also show the delivery numbers (DORA) over this window, e.g. 30d, 12h or 2w: deploys per "
+        "day, lead time (commit to publish), change failure rate and time to restore",
+    )
 
 
 def _demo(p: argparse.ArgumentParser) -> None:
@@ -300,6 +314,19 @@ STAGES: tuple[Stage, ...] = (
         "Runbook: runbooks/sev3-freshness.md.",
         "freshness",
         _freshness,
+        default_env="prod",
+    ),
+    Stage(
+        "anomaly",
+        "judge each published model's newest row count against its history",
+        "Reads the row counts every deploy records in DEPLOY_ROW_COUNTS (and, with --record, records\n"
+        "the consumer views' counts first) and judges each model's newest count against its trailing\n"
+        "window: a robust z-score (median and MAD) of the change from the previous count. Each verdict\n"
+        "gives the expected range, the observed count and the history size; a model with too little\n"
+        "history is not judged. Settings: `anomaly:` in pipelineops.yml. Fails (exit 1) on an anomaly.\n"
+        "Outputs: anomaly-count, not-judged-count. Runbook: runbooks/sev2-anomaly.md.",
+        "anomaly",
+        _anomaly,
         default_env="prod",
     ),
     Stage(

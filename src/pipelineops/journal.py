@@ -13,6 +13,7 @@ from pipelineops.engines.base import Engine, Row, run_statements
 from pipelineops.errors import PipelineOpsError, WarehouseBusy
 from pipelineops.plan import history
 from pipelineops.plan.sql import journal as jsql
+from pipelineops.plan.sql import row_counts as rsql
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class Journal:
         run_statements(
             self.engine, jsql.migrations(self._db, self.schema, self.engine.dialect), transactional=False
         )
+        self.engine.execute(rsql.migration(self._db, self.schema, self.engine.dialect))
+        self.engine.execute(rsql.commits_migration(self._db, self.schema, self.engine.dialect))
         self.engine.execute(
             jsql.ensure_lock_row(self._db, self.schema, self.environment, self.engine.dialect)
         )
@@ -67,6 +70,49 @@ class Journal:
     def history(self, limit: int = 5000) -> list[Row]:
         return self.engine.query(
             jsql.select_state(self._db, self.schema, self.environment, self.engine.dialect, limit=limit)
+        )
+
+    # -- row counts (anomaly checks) -------------------------------------------------------------
+    def record_row_counts(self, deploy_id: str, counts: Mapping[str, int], *, source: str) -> None:
+        """Record each model's row count for ``deploy_id`` (a re-run replaces its earlier rows)."""
+        self.engine.execute(rsql.migration(self._db, self.schema, self.engine.dialect))
+        statements = rsql.insert_counts(
+            self._db,
+            self.schema,
+            environment=self.environment,
+            deploy_id=deploy_id,
+            counts=counts,
+            at=self.clock(),
+            source=source,
+            dialect=self.engine.dialect,
+        )
+        run_statements(self.engine, statements, transactional=True)
+
+    def row_counts(self) -> list[Row]:
+        """Every recorded row count of the environment, oldest first (the table must exist: a deploy or
+        ``record_row_counts`` creates it; readers check ``deploy_facts.existing_relations`` first)."""
+        return self.engine.query(
+            rsql.select_counts(self._db, self.schema, self.environment, self.engine.dialect)
+        )
+
+    def record_commit(self, deploy_id: str, git_sha: str, committed_at: datetime) -> None:
+        """Record when the commit a deploy published was made (the lead time of the delivery numbers)."""
+        self.engine.execute(rsql.commits_migration(self._db, self.schema, self.engine.dialect))
+        statements = rsql.insert_commit(
+            self._db,
+            self.schema,
+            environment=self.environment,
+            deploy_id=deploy_id,
+            git_sha=git_sha,
+            committed_at=committed_at,
+            dialect=self.engine.dialect,
+        )
+        run_statements(self.engine, statements, transactional=True)
+
+    def commits(self) -> list[Row]:
+        """Recorded commit times (the table must exist, as for ``row_counts``)."""
+        return self.engine.query(
+            rsql.select_commits(self._db, self.schema, self.environment, self.engine.dialect)
         )
 
     # -- lock ------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ STAGE_NAMES = (
     "schema-cleanup",
     "parity-check",
     "freshness",
+    "anomaly",
     "status",
     "protect-branch",
     "demo",

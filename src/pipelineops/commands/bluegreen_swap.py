@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
+from pipelineops.commands import alerts, audit
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.deploy_report import deploy_report, parse_vars
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
-from pipelineops.errors import CheckFailed
+from pipelineops.errors import CheckFailed, PipelineOpsError
 from pipelineops.execute.deploy import Deployer
 from pipelineops.execute.operation import check_op_id, default_op_id
 from pipelineops.execute.target import check_deploy_target
@@ -104,10 +105,15 @@ def run_deploy(
                 data={"plan": [s.__dict__ for s in plan.steps]},
                 duration_s=time.monotonic() - started,
             )
-        result = deployer.execute(force_unlock=force_unlock)
+        try:
+            result = deployer.execute(force_unlock=force_unlock)
+        except PipelineOpsError as exc:
+            alerts.on_deploy_error(rt, exc)  # the webhook, when configured: lock held too long, or failed
+            raise
+        audit.publish_summary(rt)  # the delivery numbers (DORA) and a chart, in the step summary
     finally:
         rt.close()
-    return deploy_report(result, time.monotonic() - started)
+    return alerts.on_deploy(rt.ctx, deploy_report(result, time.monotonic() - started))
 
 
 __all__ = ["CheckFailed", "run"]

@@ -1,7 +1,8 @@
 """Pre-cutover gates of a deploy: gather facts from dbt and the warehouse, judge them with ``plan.gates``.
 
 Each gate is pluggable through ``checks:`` in pipelineops.yml: dbt tests, row-count delta against the live
-colour, non-empty, the contract of consumed columns, and source freshness.
+colour, non-empty, the row-count anomaly check against the recorded history, the contract of consumed
+columns, and source freshness.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def evaluate(
         )
     if checks.non_empty:
         results += gates.non_empty(idle_counts)
+    if checks.anomaly:
+        from pipelineops.commands.anomaly import gate as anomaly_gate
+
+        results += anomaly_gate(rt, idle_counts)
     if checks.contract:
         consumed = exposure_columns(manifest)
         by_name = {p.name.lower(): p for p in published}

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import cast
 
+from pipelineops.commands import alerts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.errors import PipelineOpsError, UserError
@@ -175,7 +176,7 @@ def run(
         sections.append(
             Section("What to do", text=" ".join([*advice, f"Runbook: runbooks/{freshness.RUNBOOK}"]))
         )
-    return StageReport(
+    report = StageReport(
         stage=STAGE,
         conclusion="failure" if summary.failed else ("neutral" if not summary.total else "success"),
         title=f"{env_name}: {summary.title}",
@@ -196,3 +197,4 @@ def run(
             "results": raw_results,  # dbt's sources.json results, as written
         },
     )
+    return alerts.on_report(rt.ctx, report, event="freshness-breach")  # the webhook, when configured

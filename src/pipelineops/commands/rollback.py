@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+from pipelineops.commands import alerts, time_travel
 from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands import time_travel
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.errors import UserError
@@ -92,7 +92,7 @@ def run(
                 to_version=to_version,
                 to_deploy=to_deploy,
             )
-            return time_travel.restore(
+            restored = time_travel.restore(
                 rt,
                 restore_id=op_id,
                 model=model,
@@ -101,6 +101,7 @@ def run(
                 force_unlock=force_unlock,
                 started=started,
             )
+            return alerts.on_report(rt.ctx, restored, event="rollback-done", when="success")
         return _republish(
             rt, op_id, to_deploy=to_deploy, reason=reason, force_unlock=force_unlock, started=started
         )
@@ -126,7 +127,8 @@ def _republish(
             started,
         )
     result = job.execute(force_unlock=force_unlock)
-    return _report(rt, result, reason, time.monotonic() - started)
+    report = _report(rt, result, reason, time.monotonic() - started)
+    return alerts.on_report(rt.ctx, report, event="rollback-done", when="success")
 
 
 def _already_live(env_name: str, colour: str, deploy_id: str) -> StageReport:

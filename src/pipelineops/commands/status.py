@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from pipelineops.commands import alerts
+from pipelineops.commands import audit as deliveries
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
-from pipelineops.plan import history
+from pipelineops.plan import audit, history
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -20,7 +22,9 @@ def run(
     reporter: Reporter,
     environ: Mapping[str, str],
     limit: int = 10,
+    since: str | None = None,
 ) -> StageReport:
+    window = audit.parse_since(since) if since else None  # bad input fails before the warehouse opens
     rt = Runtime.open(
         config=config,
         env_name=env_name,
@@ -40,8 +44,19 @@ def run(
             )
         rows = rt.journal.history()
         holder = rt.journal.holder()
+        delivery = deliveries.delivery(rt, window) if window else None
     finally:
         rt.close()
+    if holder is not None:  # the webhook, when configured, hears of a lock held too long
+        alerts.lock_held(
+            environment=env_name,
+            holder=f"deploy {holder.deploy_id} ({holder.holder})",
+            acquired_at=holder.acquired_at,
+            now=rt.ctx.clock(),
+            environ=environ,
+            reporter=reporter,
+            run_url=rt.ctx.run_url,
+        )
     current = history.live(rows)
     lineage = history.lineage(rows)
     serving = lineage.serving
@@ -89,6 +104,11 @@ def run(
                 "(which then deploys; the release is recorded in DEPLOY_STATE).",
             )
         )
+    if delivery is not None:
+        days = delivery.since.total_seconds() / 86400
+        sections.append(
+            Section(f"Delivery, last {days:g} days (DORA)", ("metric", "value"), delivery.facts())
+        )
     return StageReport(
         stage="status",
         conclusion="success",
@@ -99,5 +119,23 @@ def run(
             ("live-colour", current.colour if current else ""),
             ("lock-holder", holder.deploy_id if holder else ""),
         ),
-        data={"live": current.__dict__ if current else None, "lock": holder.__dict__ if holder else None},
+        data={
+            "live": current.__dict__ if current else None,
+            "lock": holder.__dict__ if holder else None,
+            **({"delivery": _delivery_data(delivery)} if delivery is not None else {}),
+        },
     )
+
+
+def _delivery_data(d: audit.Delivery) -> dict[str, object]:
+    return {
+        "since_hours": d.since.total_seconds() / 3600,
+        "deploys": d.deploys,
+        "deploys_per_day": d.per_day,
+        "lead_time_hours": d.lead_time_h,
+        "change_failure_rate": d.failure_rate,
+        "failures": d.failures,
+        "attempts": d.attempts,
+        "time_to_restore_hours": d.restore_h,
+        "daily": [[day.isoformat(), n] for day, n in d.daily],
+    }

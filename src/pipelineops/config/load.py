@@ -26,6 +26,7 @@ from pipelineops.config.model import (
     SnowflakeConnection,
 )
 from pipelineops.errors import UserError
+from pipelineops.plan.anomaly import Rules, Settings, override
 
 log = logging.getLogger(__name__)
 RUNBOOK = "configuration.md"
@@ -162,7 +163,9 @@ def parse_config(raw: object, *, path: Path) -> Config:
             non_empty=bool(checks.get("non_empty", True)),
             contract=bool(checks.get("contract", True)),
             freshness=bool(checks.get("freshness", False)),
+            anomaly=bool(checks.get("anomaly", False)),
         ),
+        anomaly=_anomaly_rules(cast(dict[str, Any], data.get("anomaly", {})), path),
         favor_state=bool(slim.get("favor_state", True)),
         slim_ci_environment=cast(EnvName, slim.get("environment", "dev")),
         slim_ci_defer_to=cast(EnvName, slim.get("defer_to", "prod")),
@@ -171,6 +174,24 @@ def parse_config(raw: object, *, path: Path) -> Config:
         require_reason_in=tuple(rollback.get("require_reason_in", ["prod"])),
         keep_aside_hours=int(rollback.get("keep_aside_hours", 72)),
     )
+
+
+def _anomaly_rules(raw: dict[str, Any], path: Path) -> Rules:
+    """``anomaly:``: the defaults, then one override per model (``schema.model`` or ``model``)."""
+    default = override(Settings(), raw)
+    models = {
+        str(name).lower(): override(default, cast(dict[str, Any], entry))
+        for name, entry in cast(dict[str, Any], raw.get("models", {})).items()
+    }
+    for name, s in (("anomaly", default), *((f"anomaly.models.{m}", s) for m, s in models.items())):
+        if s.min_history > s.window:
+            raise UserError(
+                f"{path.name}: {name}.min_history ({s.min_history}) is above its window ({s.window})",
+                why="a model is judged against at most `window` earlier counts, so it would never be judged",
+                fix="make min_history less than or equal to window",
+                runbook=RUNBOOK,
+            )
+    return Rules(default, models)
 
 
 def _environment(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+
+from pipelineops.plan.anomaly import Rules
 
 EnvName = Literal["dev", "staging", "prod"]
 EngineName = Literal["duckdb", "snowflake"]
@@ -44,6 +46,7 @@ class ChecksConfig:
     non_empty: bool = True
     contract: bool = True
     freshness: bool = False
+    anomaly: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Config:
     require_reason_in: tuple[EnvName, ...] = ("prod",)
     keep_aside_hours: int = 72
     reader_roles: tuple[str, ...] = ()  # layout.reader_roles (deprecated default of every environment's)
+    anomaly: Rules = field(default_factory=Rules)
 
     def connecting_as(self, name: str, identity_of: str) -> Config:
         """This config, with environment ``name`` reached through ``identity_of``'s Snowflake connection.

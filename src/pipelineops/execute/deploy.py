@@ -347,6 +347,9 @@ class Deployer:
         run_statements(self.rt.engine, statements, transactional=True)  # DML only: atomic on Snowflake too
         op.step("publish-manifest", "succeeded", time.monotonic() - start, manifest_digest=digest)
         op.finish("succeeded", manifest_digest=digest)
+        from pipelineops.commands.deploy_stats import record_published  # row counts, commit time
+
+        record_published(self.rt, self.manifest, self.idle, op.op_id, op.git_sha)
         self.title = f"Deployed {self.idle} to {self.rt.ctx.env_name}" + (
             f" (was {self.live})" if self.live else " (first deploy)"
         )
