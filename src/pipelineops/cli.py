@@ -162,6 +162,10 @@ def _run(
     dry_run = bool(opts.pop("dry_run", False))
     env_name = str(opts.pop("env", "") or stage.default_env)
     config = load_config(config_path) if stage.needs_config else None
+    if config is not None and stage.preflight:
+        from pipelineops.commands.doctor import stage_preflight  # the cheap checks, before any change
+
+        stage_preflight(config, stage.name, env_name)
     run: Callable[..., StageReport] = stage.load()
     return run(
         config=config,
