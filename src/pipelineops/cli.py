@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -27,6 +28,7 @@ from pipelineops.errors import (
     PipelineOpsError,
 )
 from pipelineops.report.diagnostics import collect_versions, render_diagnostics
+from pipelineops.report.json_out import render_json
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter, TerminalReporter, make_reporter
 
@@ -130,7 +132,8 @@ def main(
         force=True,
     )
     json_mode = bool(opts.pop("json", False))
-    reporter = make_reporter(environ, stdout, verbose=debug, json_mode=json_mode)
+    # --json: stdout holds exactly one JSON document; progress, groups and messages go to stderr
+    reporter = make_reporter(environ, stderr if json_mode else stdout, verbose=debug, json_mode=json_mode)
     stage_name = opts.pop("stage")
     stage: Stage = next(s for s in STAGES if s.name == stage_name)
     try:
@@ -146,12 +149,19 @@ def main(
         if not isinstance(reporter, TerminalReporter):  # on a terminal, stderr already says it all
             reporter.error(exc.what, title=f"pipelineops {stage.name}")
         reporter.summary(f"### pipelineops {stage.name} failed\n\n```\n{text}\n```\n")
+        if json_mode:
+            stdout.write(error_json(stage.name, exc))
         return exc.exit_code
     except Exception as exc:
         if debug:
             raise
-        return _unexpected(exc, reporter, stderr)
-    reporter.publish(report, json_mode=json_mode)
+        code = _unexpected(exc, reporter, stderr)
+        if json_mode:
+            stdout.write(error_json(stage.name, PipelineOpsError(f"unexpected error: {exc!r}")))
+        return code
+    reporter.publish(report, json_mode=False)  # the human report (on stderr with --json)
+    if json_mode:
+        stdout.write(render_json(report))
     return EXIT_CHECK_FAILED if report.conclusion == "failure" else EXIT_OK
 
 
@@ -177,8 +187,30 @@ def _run(
     )
 
 
+def error_json(stage: str, exc: PipelineOpsError) -> str:
+    """The one JSON document ``--json`` prints when a stage fails with an error it understands."""
+    error = {
+        "what": exc.what,
+        "why": exc.why,
+        "fix": exc.fix,
+        "runbook": exc.runbook,
+        "exit_code": exc.exit_code,
+    }
+    return json.dumps({"stage": stage, "conclusion": "failure", "error": error}, indent=2) + "\n"
+
+
 def console_main() -> NoReturn:
-    sys.exit(main())
+    """The ``pipelineops`` command. With --debug an error propagates out of ``main`` with its traceback;
+    the exit code stays the one the error means (2 for a user error, 3 for a bug or an outage)."""
+    try:
+        code = main()
+    except PipelineOpsError as exc:
+        traceback.print_exc()
+        code = exc.exit_code
+    except Exception:
+        traceback.print_exc()
+        code = EXIT_UNEXPECTED
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
