@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -26,6 +27,7 @@ from pipelineops.errors import (
     EXIT_OK,
     EXIT_UNEXPECTED,
     PipelineOpsError,
+    permission_error,
 )
 from pipelineops.report.diagnostics import collect_versions, render_diagnostics
 from pipelineops.report.json_out import render_json
@@ -141,24 +143,24 @@ def main(
     except KeyboardInterrupt:
         stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
-    except PipelineOpsError as exc:
-        if debug and exc.exit_code == EXIT_UNEXPECTED:
+    except (PipelineOpsError, OSError) as caught:
+        known = as_known_error(caught)
+        if known is None:
+            return _fail_unexpected(
+                caught, stage.name, reporter, stdout, stderr, json_mode=json_mode, debug=debug
+            )
+        if debug and known.exit_code == EXIT_UNEXPECTED:
             raise
-        text = exc.render()
+        text = known.render()
         stderr.write(f"pipelineops {stage.name}: {text}\n")
         if not isinstance(reporter, TerminalReporter):  # on a terminal, stderr already says it all
-            reporter.error(exc.what, title=f"pipelineops {stage.name}")
+            reporter.error(known.what, title=f"pipelineops {stage.name}")
         reporter.summary(f"### pipelineops {stage.name} failed\n\n```\n{text}\n```\n")
         if json_mode:
-            stdout.write(error_json(stage.name, exc))
-        return exc.exit_code
+            stdout.write(error_json(stage.name, known))
+        return known.exit_code
     except Exception as exc:
-        if debug:
-            raise
-        code = _unexpected(exc, reporter, stderr)
-        if json_mode:
-            stdout.write(error_json(stage.name, PipelineOpsError(f"unexpected error: {exc!r}")))
-        return code
+        return _fail_unexpected(exc, stage.name, reporter, stdout, stderr, json_mode=json_mode, debug=debug)
     reporter.publish(report, json_mode=False)  # the human report (on stderr with --json)
     if json_mode:
         stdout.write(render_json(report))
@@ -185,6 +187,36 @@ def _run(
         environ=environ,
         **opts,
     )
+
+
+def as_known_error(exc: BaseException) -> PipelineOpsError | None:
+    """Our error, with a file-system refusal (EACCES, EROFS) turned into a user error naming its path."""
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return permission_error(f"{exc.strerror}: '{exc.filename}'", str(exc.filename or "") or None)
+        return None
+    assert isinstance(exc, PipelineOpsError)
+    if exc.exit_code == EXIT_UNEXPECTED:
+        return permission_error(exc.render()) or exc
+    return exc
+
+
+def _fail_unexpected(
+    exc: BaseException,
+    stage: str,
+    reporter: Reporter,
+    stdout: TextIO,
+    stderr: TextIO,
+    *,
+    json_mode: bool,
+    debug: bool,
+) -> int:
+    if debug:
+        raise exc
+    code = _unexpected(exc, reporter, stderr)
+    if json_mode:
+        stdout.write(error_json(stage, PipelineOpsError(f"unexpected error: {exc!r}")))
+    return code
 
 
 def error_json(stage: str, exc: PipelineOpsError) -> str:

@@ -109,3 +109,27 @@ def test_debug_keeps_the_exit_code(
         cli.console_main()
     assert exited.value.code == expected
     assert str(error) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        PermissionError(13, "Permission denied", "/srv/wh/catalog.ducklake"),
+        OSError(30, "Read-only file system", "/srv/wh/catalog.ducklake"),
+        PipelineOpsError('IO Error: Cannot open file "/srv/wh/catalog.ducklake": Permission denied'),
+    ],
+)
+def test_a_write_refused_by_the_file_system_names_the_path_and_the_fix(
+    config: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    monkeypatch.setattr(freshness, "run", chatty(error))
+    code, _, err = run(["freshness", "--config", str(config)])
+    assert code == 2, err
+    assert "permission denied: /srv/wh/catalog.ducklake" in err
+    assert "environments.<env>.local_dir" in err and "Traceback" not in err
+
+
+def test_other_os_errors_stay_unexpected(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(freshness, "run", chatty(OSError(28, "No space left on device", "/srv/wh")))
+    code, _, err = run(["freshness", "--config", str(config)])
+    assert code == 3 and "No space left on device" in err
