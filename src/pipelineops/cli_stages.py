@@ -352,7 +352,7 @@ STAGES: tuple[Stage, ...] = (
         "schema macro yields <schema>__BLUE/__GREEN and CI_PR_<n>[_<SCHEMA>] for every model; each\n"
         "layout.consumer_schemas entry receives models; every environment's dbt_target exists in the\n"
         "profile with the adapter of its engine; slim_ci.environment shares slim_ci.defer_to's\n"
-        "warehouse; PIPELINEOPS_LOCAL_DIR is absolute; raw data is loaded. Exit 1 when a check fails.\n"
+        "warehouse; PIPELINEOPS_LOCAL_DIR is absolute; raw data is loaded (an existing local warehouse). Exit 1 when a check fails.\n"
         "pr-schema, slim-ci, bluegreen-swap and backfill run the cheap subset first and refuse (exit 2).",
         "doctor",
         default_env="prod",

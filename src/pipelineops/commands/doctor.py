@@ -8,7 +8,6 @@ pr-schema, slim-ci and the deploys, so a silent misconfiguration stops them befo
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -33,8 +32,6 @@ from pipelineops.report.reporter import Reporter
 
 log = logging.getLogger(__name__)
 SAMPLE_PR = 1
-#: What the reusable workflows ask of the workflow token (checked in GitHub Actions when it is cheap).
-TOKEN_NEEDS = {"contents": "read", "pull-requests": "write", "checks": "write"}
 
 
 def warehouse_key(env: EnvironmentConfig) -> str:
@@ -175,22 +172,10 @@ def raw_relations(config: Config, env: EnvironmentConfig) -> list[str] | None:
         engine.close()
 
 
-def token_granted(environ: Mapping[str, str]) -> dict[str, str] | None:
-    """The permissions GitHub recorded for this job's token, when the runner exposes them (else None)."""
-    if environ.get("GITHUB_ACTIONS") != "true":
-        return None
-    raw = environ.get("PIPELINEOPS_TOKEN_PERMISSIONS", "")
-    try:
-        data = json.loads(raw) if raw else {}
-    except json.JSONDecodeError:
-        data = {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
 def all_checks(config: Config, env_name: str, environ: Mapping[str, str]) -> list[Check]:
     prod = config.environment(config.slim_ci_defer_to)
     env = config.environment(env_name)
-    local_dirs = [str(e.local_dir) for e in config.environments.values() if e.local_dir is not None]
+    local_dirs = sorted({str(e.local_dir) for e in config.environments.values() if e.local_dir is not None})
     found: list[Check] = [
         target_checks(config, sorted(config.environments)),
         defer_check(config),
@@ -199,9 +184,6 @@ def all_checks(config: Config, env_name: str, environ: Mapping[str, str]) -> lis
         checks.local_dir_variable(environ.get("PIPELINEOPS_LOCAL_DIR"), local_dirs),
         checks.raw_data(config.raw_schema, raw_relations(config, prod), prod.name),
     ]
-    granted = token_granted(environ)
-    if granted:
-        found.append(checks.token_permissions(granted, TOKEN_NEEDS))
     return found
 
 

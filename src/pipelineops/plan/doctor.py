@@ -192,18 +192,6 @@ def raw_data(raw_schema: str, relations: Sequence[str] | None, env: str) -> Chec
     return Check("raw data", "pass", f"{len(relations)} relation(s) in {raw_schema}")
 
 
-def token_permissions(granted: Mapping[str, str] | None, needed: Mapping[str, str]) -> Check:
-    """In GitHub Actions: the workflow token grants what the stages use (None: not in Actions)."""
-    if granted is None:
-        return Check("GitHub token", "pass", "not in GitHub Actions: nothing to check")
-    level = {"none": 0, "read": 1, "write": 2}
-    short = sorted(k for k, v in needed.items() if level.get(granted.get(k, "none"), 0) < level[v])
-    if short:
-        block = "\n".join(f"  {k}: {needed[k]}" for k in short)
-        return Check("GitHub token", "warn", f"missing: {', '.join(short)}", f"permissions:\n{block}")
-    return Check("GitHub token", "pass", ", ".join(f"{k}: {v}" for k, v in sorted(needed.items())))
-
-
 def conclusion(checks: Sequence[Check]) -> Literal["success", "failure"]:
     return "failure" if any(c.status == "fail" for c in checks) else "success"
 

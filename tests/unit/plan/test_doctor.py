@@ -119,14 +119,6 @@ def test_raw_data() -> None:
     assert d.raw_data("RAW", ["orders"], "prod").detail == "1 relation(s) in RAW"
 
 
-def test_token_permissions() -> None:
-    needs = {"contents": "read", "pull-requests": "write"}
-    assert d.token_permissions(None, needs).status == "pass"
-    short = d.token_permissions({"contents": "read", "pull-requests": "read"}, needs)
-    assert short.status == "warn" and short.fix == "permissions:\n  pull-requests: write"
-    assert d.token_permissions({"contents": "write", "pull-requests": "write"}, needs).status == "pass"
-
-
 def test_refusal_names_every_failed_check_and_its_fix() -> None:
     ok = Check("a", "pass", "fine")
     assert d.refusal("slim-ci", [ok, Check("w", "warn", "hm", "x")]) is None

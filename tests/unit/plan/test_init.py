@@ -26,7 +26,10 @@ def test_composed_macro_calls_its_base_and_documents_it() -> None:
     assert "set name = (project_generate_schema_name(custom_schema_name, node) | trim)" in own
     assert "renamed by `pipelineops init`" in own and "'CI_PR_' ~ (pr | int) ~ '_' ~ name" in own
     default = p.composed_macro("default__generate_schema_name")
-    assert "default__generate_schema_name(custom_schema_name, node)" in default and "no generate_schema_name" in default
+    assert (
+        "default__generate_schema_name(custom_schema_name, node)" in default
+        and "no generate_schema_name" in default
+    )
 
 
 def test_profiles_have_a_local_target_per_environment_and_no_secret() -> None:
@@ -54,7 +57,11 @@ def test_gitignore_adds_missing_lines_once_and_keeps_our_profiles_tracked() -> N
 
 def test_precommit_entry_is_pinned_and_added_once() -> None:
     new = p.precommit(None, "https://x/y", SHA, "1.0.0")
-    assert yaml.safe_load(new)["repos"][0] == {"repo": "https://x/y", "rev": SHA, "hooks": [{"id": p.HOOK_ID}]}
+    assert yaml.safe_load(new)["repos"][0] == {
+        "repo": "https://x/y",
+        "rev": SHA,
+        "hooks": [{"id": p.HOOK_ID}],
+    }
     existing = "repos:\n  - repo: local\n    hooks: []"
     added = p.precommit(existing, "https://x/y", SHA, "1.0.0")
     assert len(yaml.safe_load(added)["repos"]) == 2
