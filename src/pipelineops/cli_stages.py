@@ -321,6 +321,7 @@ STAGES: tuple[Stage, ...] = (
         "freshness",
         _freshness,
         default_env="prod",
+        preflight=True,
     ),
     Stage(
         "status",
@@ -353,7 +354,7 @@ STAGES: tuple[Stage, ...] = (
         "layout.consumer_schemas entry receives models; every environment's dbt_target exists in the\n"
         "profile with the adapter of its engine; slim_ci.environment shares slim_ci.defer_to's\n"
         "warehouse; PIPELINEOPS_LOCAL_DIR is absolute; raw data is loaded (an existing local warehouse). Exit 1 when a check fails.\n"
-        "pr-schema, slim-ci, bluegreen-swap and backfill run the cheap subset first and refuse (exit 2).",
+        "pr-schema, slim-ci, bluegreen-swap, backfill and freshness run the cheap subset first (exit 2).",
         "doctor",
         default_env="prod",
     ),

@@ -46,6 +46,8 @@ def env_facts(env: EnvironmentConfig) -> EnvFacts:
 
 def profile_outputs(config: Config) -> tuple[str, dict[str, str] | None]:
     """(profile name, target → adapter type), or None for the outputs when the profile is not found."""
+    if not (config.project_dir / "dbt_project.yml").is_file():
+        return "", None  # no project there: dbt says so, with its own fix, when the stage runs it
     project = cast(
         dict[str, Any], yaml.safe_load((config.project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
     )
@@ -214,6 +216,8 @@ def stage_preflight(config: Config, stage: str, env_name: str) -> None:
         from pipelineops.commands.pr_schema import pr_environment
 
         preflight(config, stage, envs=[pr_environment(config, env_name)], pr=True)
+    elif stage == "freshness":
+        preflight(config, stage, envs=[env_name])
     else:
         preflight(config, stage, envs=[env_name], publish=env_name)
 

@@ -126,7 +126,7 @@ def targets(envs: Sequence[EnvFacts], profile: str, outputs: Mapping[str, str] |
             fixes.append(
                 f"set environments.{env.name}.dbt_target to one of: {', '.join(sorted(outputs)) or 'none'}"
             )
-        elif adapter != env.engine:
+        elif adapter != env.engine and "{{" not in adapter:  # a templated type is known only to dbt
             problems.append(
                 f"{env.name}: target {env.dbt_target!r} is a {adapter} target, engine is {env.engine}"
             )

@@ -76,6 +76,11 @@ def test_targets_name_the_config_key_of_a_missing_or_wrong_target() -> None:
     assert "environments.dev.dbt_target" in check.fix
 
 
+def test_targets_with_a_templated_adapter_type_are_not_judged() -> None:
+    templated = "{{ env_var('DBT_ADAPTER') }}"
+    assert d.targets(ENVS, "p", {"local_dev": templated, "local_prod": "duckdb"}).status == "pass"
+
+
 def test_targets_with_an_empty_profile_list_none() -> None:
     check = d.targets(ENVS[:1], "p", {})
     assert "one of: none" in check.fix
