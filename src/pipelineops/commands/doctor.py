@@ -204,7 +204,12 @@ def preflight(
     if pr:
         found.append(defer_check(config))
     if publish and not any(c.status == "fail" for c in found):
-        found.append(consumer_check(config, config.environment(publish)))
+        try:
+            places = parse_places(config, config.environment(publish), {"pipelineops_colour": "BLUE"})
+        except PipelineOpsError as exc:  # the stage's own parse reports it, with dbt's error
+            log.debug("preflight parse failed: %s", exc.what)
+        else:
+            found.append(checks.consumer_schemas(config.consumer_schemas, places))
     refused = checks.refusal(stage, found)
     if refused is not None:
         raise refused
