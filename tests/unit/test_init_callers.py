@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pipelineops.plan.callers import CALLERS
 from tests.unit.test_caller_snippets import readme_snippets
+
+from pipelineops.plan.callers import CALLERS
 
 
 def test_every_init_caller_is_a_readme_snippet() -> None:
