@@ -81,3 +81,17 @@ def test_diff_of_a_new_and_an_edited_file() -> None:
     edit = p.FileChange("a.txt", "x\n", "y\n")
     assert "--- a/a.txt" in p.unified_diff(edit) and "-x" in p.unified_diff(edit)
     assert not p.FileChange("a", "x", "x").changed
+
+
+def test_every_caller_template_gets_pinned() -> None:
+    from pipelineops.plan.callers import CALLERS
+
+    assert sorted(CALLERS) == [
+        ".github/workflows/deploy.yml",
+        ".github/workflows/pr.yml",
+        ".github/workflows/rollback.yml",
+        ".github/workflows/schema-cleanup.yml",
+    ]
+    for template in CALLERS.values():
+        pinned = p.caller(template, sha=SHA, version="1.0.0", project_dir=".")
+        assert "<full-commit-sha>" not in pinned and f"@{SHA} # pipelineops 1.0.0" in pinned
