@@ -7,6 +7,7 @@ files only get additive edits; a second run changes nothing. Nothing here opens 
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import subprocess
 import tempfile
@@ -91,7 +92,14 @@ def parse_schemas(root: Path, project: Path, profile: str) -> tuple[tuple[str, .
 
 
 def own_sha() -> str:
-    """The commit of the PipelineOps checkout this CLI runs from, when it runs from one ('' otherwise)."""
+    """The commit PipelineOps was installed from (pip's record of a git URL), or of the checkout this CLI
+    runs from; '' when neither is known."""
+    try:
+        recorded = importlib.metadata.distribution("pipelineops").read_text("direct_url.json")
+    except importlib.metadata.PackageNotFoundError:
+        recorded = None
+    if plan.installed_commit(recorded):
+        return plan.installed_commit(recorded)
     source = Path(pipelineops.__file__).resolve().parents[2]
     try:
         out = subprocess.run(

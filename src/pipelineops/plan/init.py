@@ -15,6 +15,7 @@ for a pull request. dbt has one ``generate_schema_name`` per project, so a wrapp
 from __future__ import annotations
 
 import difflib
+import json
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -205,3 +206,16 @@ def unified_diff(change: FileChange) -> str:
 
 def is_sha(value: str) -> bool:
     return SHA.match(value) is not None
+
+
+def installed_commit(direct_url: str | None) -> str:
+    """The commit pip installed PipelineOps from (PEP 610 ``direct_url.json``: ``vcs_info.commit_id``), or ''."""
+    if not direct_url:
+        return ""
+    try:
+        data = json.loads(direct_url)
+    except ValueError:
+        return ""
+    vcs = data.get("vcs_info") if isinstance(data, dict) else None
+    commit = str(vcs.get("commit_id", "")) if isinstance(vcs, dict) else ""
+    return commit if is_sha(commit) else ""

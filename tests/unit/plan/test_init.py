@@ -95,3 +95,17 @@ def test_every_caller_template_gets_pinned() -> None:
     for template in CALLERS.values():
         pinned = p.caller(template, sha=SHA, version="1.0.0", project_dir=".")
         assert "<full-commit-sha>" not in pinned and f"@{SHA} # pipelineops 1.0.0" in pinned
+
+
+def test_installed_commit_reads_pips_record_of_a_git_install() -> None:
+    record = (
+        '{"url": "https://github.com/pipelineops/actions", "vcs_info": {"vcs": "git", "commit_id": "%s"}}'
+    )
+    assert p.installed_commit(record % SHA) == SHA
+    assert p.installed_commit(record % "main") == ""
+    assert p.installed_commit('{"url": "file:///src", "dir_info": {"editable": true}}') == ""
+    assert (
+        p.installed_commit("[]") == ""
+        and p.installed_commit("not json") == ""
+        and p.installed_commit(None) == ""
+    )
