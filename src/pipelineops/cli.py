@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import json
 import logging
 import os
 import sys
@@ -25,8 +27,10 @@ from pipelineops.errors import (
     EXIT_OK,
     EXIT_UNEXPECTED,
     PipelineOpsError,
+    permission_error,
 )
 from pipelineops.report.diagnostics import collect_versions, render_diagnostics
+from pipelineops.report.json_out import render_json
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter, TerminalReporter, make_reporter
 
@@ -130,7 +134,8 @@ def main(
         force=True,
     )
     json_mode = bool(opts.pop("json", False))
-    reporter = make_reporter(environ, stdout, verbose=debug, json_mode=json_mode)
+    # --json: stdout holds exactly one JSON document; progress, groups and messages go to stderr
+    reporter = make_reporter(environ, stderr if json_mode else stdout, verbose=debug, json_mode=json_mode)
     stage_name = opts.pop("stage")
     stage: Stage = next(s for s in STAGES if s.name == stage_name)
     try:
@@ -138,20 +143,27 @@ def main(
     except KeyboardInterrupt:
         stderr.write("interrupted\n")
         return EXIT_INTERRUPTED
-    except PipelineOpsError as exc:
-        if debug and exc.exit_code == EXIT_UNEXPECTED:
+    except (PipelineOpsError, OSError) as caught:
+        known = as_known_error(caught)
+        if known is None:
+            return _fail_unexpected(
+                caught, stage.name, reporter, stdout, stderr, json_mode=json_mode, debug=debug
+            )
+        if debug and known.exit_code == EXIT_UNEXPECTED:
             raise
-        text = exc.render()
+        text = known.render()
         stderr.write(f"pipelineops {stage.name}: {text}\n")
         if not isinstance(reporter, TerminalReporter):  # on a terminal, stderr already says it all
-            reporter.error(exc.what, title=f"pipelineops {stage.name}")
+            reporter.error(known.what, title=f"pipelineops {stage.name}")
         reporter.summary(f"### pipelineops {stage.name} failed\n\n```\n{text}\n```\n")
-        return exc.exit_code
+        if json_mode:
+            stdout.write(error_json(stage.name, known))
+        return known.exit_code
     except Exception as exc:
-        if debug:
-            raise
-        return _unexpected(exc, reporter, stderr)
-    reporter.publish(report, json_mode=json_mode)
+        return _fail_unexpected(exc, stage.name, reporter, stdout, stderr, json_mode=json_mode, debug=debug)
+    reporter.publish(report, json_mode=False)  # the human report (on stderr with --json)
+    if json_mode:
+        stdout.write(render_json(report))
     return EXIT_CHECK_FAILED if report.conclusion == "failure" else EXIT_OK
 
 
@@ -162,6 +174,10 @@ def _run(
     dry_run = bool(opts.pop("dry_run", False))
     env_name = str(opts.pop("env", "") or stage.default_env)
     config = load_config(config_path) if stage.needs_config else None
+    if config is not None and stage.preflight:
+        from pipelineops.commands.doctor import stage_preflight  # the cheap checks, before any change
+
+        stage_preflight(config, stage.name, env_name)
     run: Callable[..., StageReport] = stage.load()
     return run(
         config=config,
@@ -173,8 +189,60 @@ def _run(
     )
 
 
+def as_known_error(exc: BaseException) -> PipelineOpsError | None:
+    """Our error, with a file-system refusal (EACCES, EROFS) turned into a user error naming its path."""
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return permission_error(f"{exc.strerror}: '{exc.filename}'", str(exc.filename or "") or None)
+        return None
+    assert isinstance(exc, PipelineOpsError)
+    if exc.exit_code == EXIT_UNEXPECTED:
+        return permission_error(exc.render()) or exc
+    return exc
+
+
+def _fail_unexpected(
+    exc: BaseException,
+    stage: str,
+    reporter: Reporter,
+    stdout: TextIO,
+    stderr: TextIO,
+    *,
+    json_mode: bool,
+    debug: bool,
+) -> int:
+    if debug:
+        raise exc
+    code = _unexpected(exc, reporter, stderr)
+    if json_mode:
+        stdout.write(error_json(stage, PipelineOpsError(f"unexpected error: {exc!r}")))
+    return code
+
+
+def error_json(stage: str, exc: PipelineOpsError) -> str:
+    """The one JSON document ``--json`` prints when a stage fails with an error it understands."""
+    error = {
+        "what": exc.what,
+        "why": exc.why,
+        "fix": exc.fix,
+        "runbook": exc.runbook,
+        "exit_code": exc.exit_code,
+    }
+    return json.dumps({"stage": stage, "conclusion": "failure", "error": error}, indent=2) + "\n"
+
+
 def console_main() -> NoReturn:
-    sys.exit(main())
+    """The ``pipelineops`` command. With --debug an error propagates out of ``main`` with its traceback;
+    the exit code stays the one the error means (2 for a user error, 3 for a bug or an outage)."""
+    try:
+        code = main()
+    except PipelineOpsError as exc:
+        traceback.print_exc()
+        code = exc.exit_code
+    except Exception:
+        traceback.print_exc()
+        code = EXIT_UNEXPECTED
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

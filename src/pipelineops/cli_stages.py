@@ -194,6 +194,21 @@ def _status(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _init(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--project-dir",
+        default="",
+        help="the dbt project folder, relative to the repository root (default: the folder holding "
+        "dbt_project.yml: . or dbt/)",
+    )
+    p.add_argument(
+        "--pipelineops-ref",
+        default="",
+        help="full commit SHA of PipelineOps the caller workflows pin (default: the SHA the README's "
+        "caller snippets pin)",
+    )
+
+
 def _demo(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--keep", action="store_true", help="keep the previous demo warehouse instead of a fresh one"
@@ -210,6 +225,7 @@ class Stage:
     default_env: str = "dev"
     needs_config: bool = True
     entry: str = "run"
+    preflight: bool = False  # run the cheap doctor checks first (commands/doctor.py stage_preflight)
 
     def load(self) -> Callable[..., StageReport]:
         mod = importlib.import_module(f"pipelineops.commands.{self.module}")
@@ -226,6 +242,7 @@ STAGES: tuple[Stage, ...] = (
         "pr_schema",
         _pr_schema,
         default_env="dev",
+        preflight=True,
     ),
     Stage(
         "slim-ci",
@@ -237,6 +254,7 @@ STAGES: tuple[Stage, ...] = (
         "slim_ci",
         _slim_ci,
         default_env="dev",
+        preflight=True,
     ),
     Stage(
         "bluegreen-swap",
@@ -249,6 +267,7 @@ STAGES: tuple[Stage, ...] = (
         "bluegreen_swap",
         _bluegreen,
         default_env="prod",
+        preflight=True,
     ),
     Stage(
         "backfill",
@@ -264,6 +283,7 @@ STAGES: tuple[Stage, ...] = (
         "backfill",
         _backfill,
         default_env="prod",
+        preflight=True,
     ),
     Stage(
         "rollback",
@@ -315,6 +335,7 @@ STAGES: tuple[Stage, ...] = (
         "freshness",
         _freshness,
         default_env="prod",
+        preflight=True,
     ),
     Stage(
         "anomaly",
@@ -350,6 +371,33 @@ STAGES: tuple[Stage, ...] = (
         _protect_branch,
         needs_config=False,
         entry="stage",
+    ),
+    Stage(
+        "doctor",
+        "check the set-up: schema macro, consumer schemas, dbt targets, PR deferral, raw data",
+        "A table of checks, each pass/warn/fail with its fix, offline (dbt parse with the colour and\n"
+        "PR vars; no warehouse is opened except an existing local one for the raw-data check): the\n"
+        "schema macro yields <schema>__BLUE/__GREEN and CI_PR_<n>[_<SCHEMA>] for every model; each\n"
+        "layout.consumer_schemas entry receives models; every environment's dbt_target exists in the\n"
+        "profile with the adapter of its engine; slim_ci.environment shares slim_ci.defer_to's\n"
+        "warehouse; PIPELINEOPS_LOCAL_DIR is absolute; raw data is loaded (an existing local warehouse). Exit 1 when a check fails.\n"
+        "pr-schema, slim-ci, bluegreen-swap, backfill and freshness run the cheap subset first (exit 2).",
+        "doctor",
+        default_env="prod",
+    ),
+    Stage(
+        "init",
+        "set up a dbt repository: pipelineops.yml, local profiles, the schema macro, workflows",
+        "Reads the dbt project (dbt parse) and writes, or with --dry-run shows as a diff: pipelineops.yml\n"
+        "(consumer schemas = where the models land), .pipelineops-profiles/profiles.yml (local-engine\n"
+        "targets for every environment; no secret), a schema macro composed with the project's own\n"
+        "generate_schema_name (renamed to project_generate_schema_name, its naming kept; colour and PR\n"
+        "suffixes added on top), caller workflows pinned by full SHA, .gitignore and pre-commit entries.\n"
+        "A second run changes nothing.",
+        "init",
+        _init,
+        default_env="prod",
+        needs_config=False,
     ),
     Stage(
         "demo",

@@ -6,6 +6,8 @@ Anything else → 3: a bug or an outage. Ctrl-C → 130. Only ``cli.py`` turns t
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_USER_ERROR = 2
@@ -53,3 +55,23 @@ class UserError(PipelineOpsError):
 
 class WarehouseBusy(UserError):
     """Another process holds the local warehouse, or another deploy holds the deploy lock."""
+
+
+_DENIED = re.compile(
+    r"""(?:Permission denied|Read-only file system)(?:: '(?P<a>[^']+)')?|"(?P<b>[^"]+)": (?:Permission denied|Read-only file system)"""
+)
+
+
+def permission_error(text: str, path: str | None = None) -> UserError | None:
+    """A file-system refusal (EACCES, EPERM, EROFS) as a user error naming the path and the fix, or None."""
+    match = _DENIED.search(text)
+    if match is None:
+        return None
+    where = path or match.group("a") or match.group("b") or "a file of the warehouse or the run folder"
+    return UserError(
+        f"permission denied: {where}",
+        why="the user running pipelineops cannot write there (read-only file system, or another owner)",
+        fix=f"make {where} writable by this user (e.g. `chown -R $(id -u) <folder>`), or point "
+        "environments.<env>.local_dir (or --comment-file) at a writable folder",
+        runbook="local-engine.md",
+    )

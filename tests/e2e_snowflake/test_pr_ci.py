@@ -37,8 +37,11 @@ def test_pr_schema_creates_the_pr_schemas(pr: Lane) -> None:
 
 def test_slim_ci_builds_the_change_and_defers_the_rest_to_production(pr: Lane, tmp_path: Path) -> None:
     comment = tmp_path / "comment.md"
-    out = pr.ok("slim-ci", "--pr", "7", "--base-ref", "main", "--comment-file", str(comment), "--json")
-    report = json.loads(out[out.index("{") : out.rindex("}") + 1])
+    code, out, err = pr.cli(
+        "slim-ci", "--pr", "7", "--base-ref", "main", "--comment-file", str(comment), "--json"
+    )
+    assert code == 0, out + err
+    report = json.loads(out)  # stdout is exactly one JSON document
     assert report["conclusion"] == "success", report
     assert "fct_orders" in comment.read_text()
     assert pr.query(f"SELECT COUNT(*) FROM {pr.database}.CI_PR_7_MARTS.FCT_ORDERS") == [(3,)]

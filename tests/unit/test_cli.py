@@ -35,6 +35,8 @@ STAGE_NAMES = (
     "anomaly",
     "status",
     "protect-branch",
+    "doctor",
+    "init",
     "demo",
 )
 VALID = "version: 1\nenvironments:\n  dev: {engine: duckdb, dbt_target: local_dev}\n  prod: {engine: duckdb, dbt_target: local_prod}\n"

@@ -19,15 +19,17 @@ from typing import Any, cast
 
 import yaml
 
+from pipelineops.commands.context import Context
 from pipelineops.commands.pr_schema import pr_environment
 from pipelineops.commands.runtime import Runtime
 from pipelineops.commands.slim_ci_report import build_report, publish_comment
-from pipelineops.config import Config
+from pipelineops.config import Config, EnvironmentConfig
 from pipelineops.dbt.artifacts import load_json, manifest_digest, node_results
-from pipelineops.dbt.runner import DbtInvocation, vars_arg
+from pipelineops.dbt.runner import DbtInvocation, DbtRunner, vars_arg
 from pipelineops.errors import CheckFailed, PipelineOpsError, UserError
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.identifiers import check_pr_number, pr_schema_base
+from pipelineops.plan.sql import Dialect
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -135,12 +137,12 @@ def project_vars(
 
 
 def _clone_state(
-    rt: Runtime, state: State, clone: tuple[str, ...], work: Path, consumer_schemas: tuple[str, ...]
+    dialect: str, state: State, clone: tuple[str, ...], work: Path, consumer_schemas: tuple[str, ...]
 ) -> tuple[str, str]:
     """(state folder for ``dbt clone``, or why the clone is skipped)."""
     if not clone:
         return "", ""
-    if rt.engine.dialect == "duckdb":
+    if dialect == "duckdb":
         return "", (
             "the local engine has no zero-copy clone (dbt-duckdb would create views, which an incremental "
             "model then rebuilds in full anyway)"
@@ -157,14 +159,13 @@ def _clone_state(
 
 
 def select(
-    rt: Runtime, state: State | None, vars_json: str, work: Path
+    runner: DbtRunner, reporter: Reporter, state: State | None, vars_json: str
 ) -> tuple[list[str], dict[str, Any], DbtInvocation]:
     """dbt's own ``state:modified+`` selection (every node without a state), and the PR manifest ``dbt ls`` wrote."""
     lines: list[str] = []
-    rt.engine.release_for_dbt()
     state_dir = str(state.directory) if state else ""
-    with rt.ctx.reporter.group("dbt ls --select state:modified+" if state else "dbt ls (every node)"):
-        result = rt.dbt(work.name).run(plan.ls_args(state_dir, vars_json), on_line=lines.append)
+    with reporter.group("dbt ls --select state:modified+" if state else "dbt ls (every node)"):
+        result = runner.run(plan.ls_args(state_dir, vars_json), on_line=lines.append)
     if not result.ok:
         raise CheckFailed(
             "dbt could not select state:modified+: the PR's project does not compile",
@@ -181,6 +182,35 @@ def select(
         if isinstance(item, dict) and isinstance(item.get("unique_id"), str):
             selected.append(item["unique_id"])
     return selected, load_json(result.target_path / "manifest.json"), result
+
+
+def unknown_base_once(spots: tuple[plan.BlindSpot, ...], base_ref: str) -> tuple[plan.BlindSpot, ...]:
+    """Without the base ref no var can be said to have changed: say so once, without listing every reader."""
+    return tuple(
+        replace(
+            s,
+            message=f"var values were not compared: --base-ref {base_ref} is not available in this checkout "
+            f"(fetch it, e.g. actions/checkout with fetch-depth: 0); {len(s.nodes)} node(s) read project vars",
+            unselected=(),
+        )
+        if s.kind == "vars"
+        else s
+        for s in spots
+    )
+
+
+def offline_runner(config: Config, env: EnvironmentConfig, work: Path, query_tag: str) -> DbtRunner:
+    """dbt for this environment without a warehouse session: the profile's variables, no secret."""
+    from pipelineops.commands.doctor import offline_dbt_env
+
+    return DbtRunner(
+        project_dir=config.project_dir,
+        profiles_dir=config.profiles_dir,
+        target=env.dbt_target,
+        env={**offline_dbt_env(env), "PIPELINEOPS_QUERY_TAG": query_tag},
+        target_path=work / "target",
+        log_path=work / "logs",
+    )
 
 
 def run(
@@ -219,9 +249,29 @@ def run(
             f"no production manifest: every node builds. {full_build}", title="pipelineops slim-ci"
         )
     vars_json = vars_arg({"pipelineops_pr": number})
-    rt = Runtime.open(config=config, env_name=env, stage="slim-ci", **rt_args)
+    # a dry run that was given the production manifest needs nothing from the warehouse: no session
+    rt = (
+        None
+        if dry_run and state_dir
+        else Runtime.open(config=config, env_name=env, stage="slim-ci", **rt_args)
+    )
+    ctx = (
+        rt.ctx
+        if rt
+        else Context(config=config, env_name=env, dry_run=dry_run, reporter=reporter, environ=environ)
+    )
+    env_cfg = config.environment(env)
+    dialect: Dialect = rt.engine.dialect if rt else env_cfg.engine
+    if rt is None:
+        reporter.info(
+            f"dry run with --state-dir: no connection to {env} (assumed: the PR schemas are created by "
+            "pr-schema, and nothing else is read from the warehouse)"
+        )
     try:
-        ids, pr_manifest, _ = select(rt, state, vars_json, work)
+        if rt is not None:
+            rt.engine.release_for_dbt()
+        runner = rt.dbt(work.name) if rt else offline_runner(config, env_cfg, work, ctx.query_tag("slim-ci"))
+        ids, pr_manifest, _ = select(runner, reporter, state, vars_json)
         pr_facts = plan.read_manifest(pr_manifest)
         state_facts = plan.read_manifest(state.manifest) if state else None
         explained = (
@@ -238,19 +288,21 @@ def run(
             base_label=base_label,
             project_env_vars=plan.env_var_names(project_text),
         )
+        if base_vars is None:
+            spots = unknown_base_once(spots, base_ref)
         clone = (
             plan.clone_targets(pr_facts, state_facts, explained)
             if state_facts is not None and config.clone_incremental_parents and explained
             else ()
         )
         clone_dir, clone_skipped = (
-            _clone_state(rt, state, clone, work, config.consumer_schemas) if state else ("", "")
+            _clone_state(dialect, state, clone, work, config.consumer_schemas) if state else ("", "")
         )
         p = plan.build_plan(
             plan.SlimInputs(
                 pr=number,
                 schema=pr_schema_base(number),
-                dialect=rt.engine.dialect,
+                dialect=dialect,
                 state_dir=str(state.directory) if state else "",
                 state_source=state.source if state else f"none: {full_build}",
                 vars_json=vars_json,
@@ -266,7 +318,7 @@ def run(
         )
         build: DbtInvocation | None = None
         notes: list[str] = []
-        if not dry_run:
+        if rt is not None and not dry_run:
             for step in p.steps:
                 if step.action != "dbt":
                     continue
@@ -278,7 +330,8 @@ def run(
                 elif step.name == "build":
                     build = rt.run_dbt(work.name, step.dbt_args)
     finally:
-        rt.close()
+        if rt is not None:
+            rt.close()
     outcomes = [
         plan.Outcome(r.unique_id, r.status, r.message, r.failures)
         for r in node_results(build.run_results() or {} if build else {})
@@ -301,10 +354,13 @@ def run(
         build_ok=build.ok if build else True,
         notes=notes,
         duration=time.monotonic() - started,
-        run_url=rt.ctx.run_url or None,
+        run_url=ctx.run_url or None,
     )
     if dry_run:
-        return report
+        if not comment_file:
+            return report
+        where = publish_comment(report, pr=number, environ=environ, comment_file=comment_file)
+        return replace(report, facts=(*report.facts, ("PR comment", where)))
     try:
         where = publish_comment(report, pr=number, environ=environ, comment_file=comment_file)
     except PipelineOpsError as exc:

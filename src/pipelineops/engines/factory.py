@@ -6,12 +6,15 @@ import atexit
 import json
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from pipelineops.config import EnvironmentConfig
+from pipelineops.config.model import SnowflakeConnection
 from pipelineops.engines.base import Engine
 from pipelineops.engines.duckdb import LocalEngine, local_paths
+from pipelineops.engines.snowflake_auth import is_unreachable, unreachable
 
 
 def open_engine(
@@ -31,4 +34,26 @@ def open_engine(
 
     assert env.snowflake is not None
     tag: dict[str, str] = json.loads(query_tag)
-    return SnowflakeEngine.connect(env.snowflake, database=env.database, environ=environ, query_tag=tag)
+    return SnowflakeEngine.connect(
+        env.snowflake,
+        database=env.database,
+        environ=environ,
+        query_tag=tag,
+        connect_fn=reaching(env.snowflake),
+    )
+
+
+def reaching(conn: SnowflakeConnection) -> Callable[..., Any]:
+    """``snowflake.connector.connect`` whose network failures are outages (exit 3, "cannot reach <host>"),
+    raised at once rather than retried as transient errors, and never mistaken for a refused login."""
+    import snowflake.connector
+
+    def connect(**kwargs: Any) -> Any:
+        try:
+            return snowflake.connector.connect(**kwargs)
+        except snowflake.connector.errors.Error as exc:
+            if is_unreachable(exc):
+                raise unreachable(conn, exc) from None
+            raise
+
+    return connect

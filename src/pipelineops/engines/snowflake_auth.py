@@ -12,7 +12,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 
 from pipelineops.config.model import SnowflakeConnection
-from pipelineops.errors import UserError
+from pipelineops.errors import PipelineOpsError, UserError
 from pipelineops.plan.identifiers import check_identifier
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,46 @@ ENV_OIDC_TOKEN = "SNOWFLAKE_OIDC_TOKEN"  # noqa: S105 - a variable name
 ENV_PASSWORD = "SNOWFLAKE_PASSWORD"  # noqa: S105 - a variable name
 #: Secret variables. dbt reads the key-pair ones from the job environment unchanged; ``dbt_env`` never adds them.
 SECRET_ENV_VARS = (ENV_PRIVATE_KEY, ENV_PRIVATE_KEY_PATH, ENV_PASSPHRASE, ENV_OIDC_TOKEN)
+
+
+LOGIN_TIMEOUT_S = 20
+#: Per request of an open session (long queries are polled by the connector, each poll well under this).
+NETWORK_TIMEOUT_S = 300
+#: Network trouble while connecting, as the connector reports it: its retries ran out (250001 "Could not
+#: connect to Snowflake backend"), the request failed (250003) or timed out (251011/251012), or the
+#: resolver/socket error text it wraps.
+UNREACHABLE_ERRNOS = frozenset({250003, 251011, 251012})
+UNREACHABLE_TEXT = (
+    "could not connect to snowflake backend",
+    "name or service not known",
+    "temporary failure in name resolution",
+    "nodename nor servname",
+    "failed to establish a new connection",
+    "connection refused",
+    "max retries exceeded",
+)
+
+
+def account_host(conn: SnowflakeConnection) -> str:
+    return conn.host or f"{conn.account}.snowflakecomputing.com"
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """A connect error that is an outage (the host cannot be reached), not a refused login."""
+    text = str(exc).lower()
+    return getattr(exc, "errno", None) in UNREACHABLE_ERRNOS or any(t in text for t in UNREACHABLE_TEXT)
+
+
+def unreachable(conn: SnowflakeConnection, exc: BaseException) -> PipelineOpsError:
+    """An outage (exit 3): the account host did not answer within the login timeout."""
+    host = account_host(conn)
+    return PipelineOpsError(
+        f"cannot reach {host}: Snowflake did not answer within {LOGIN_TIMEOUT_S} s",
+        why=f"a DNS or network failure, or a Snowflake outage ({str(exc).strip()[:200]})",
+        fix=f"check that the runner resolves and reaches {host} (`curl -sI https://{host}`) and that "
+        "snowflake.account is <orgname>-<account_name>; then re-run",
+        runbook="snowflake-auth.md",
+    )
 
 
 def missing_secret(var: str, what: str) -> UserError:
@@ -106,7 +146,9 @@ def connect_kwargs(
         "application": APPLICATION,
         "autocommit": False,
         "session_parameters": {"QUERY_TAG": query_tag_json(query_tag)},
-        "login_timeout": 60,
+        # a DNS or network failure ends within LOGIN_TIMEOUT_S instead of a minute of the connector's retries
+        "login_timeout": LOGIN_TIMEOUT_S,
+        "network_timeout": NETWORK_TIMEOUT_S,
     }
     if conn.host:
         kwargs.update(host=conn.host, protocol=conn.protocol)
