@@ -105,9 +105,10 @@ def run_deploy(
                 duration_s=time.monotonic() - started,
             )
         result = deployer.execute(force_unlock=force_unlock)
+        journal = rt.journal.history()  # the advice (undo, what was lost) is computed from it
     finally:
         rt.close()
-    return deploy_report(result, time.monotonic() - started)
+    return deploy_report(result, time.monotonic() - started, rows=journal, environ=environ)
 
 
 __all__ = ["CheckFailed", "run"]

@@ -52,7 +52,14 @@ def report_to_dict(report: StageReport) -> dict[str, object]:
             for s in report.sections
         ],
         "failures": [
-            {"name": f.name, "kind": f.kind, "model": f.model, "file": f.file, "line": f.line, "error": f.error}
+            {
+                "name": f.name,
+                "kind": f.kind,
+                "model": f.model,
+                "file": f.file,
+                "line": f.line,
+                "error": f.error,
+            }
             for f in report.failures
         ],
         "advice": [

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from pipelineops.report.markdown import head_blocks, render_footer, render_section
 from pipelineops.report.escape import link
+from pipelineops.report.markdown import head_blocks, render_footer, render_section
 from pipelineops.report.model import Section, StageReport
 
 logger = logging.getLogger(__name__)

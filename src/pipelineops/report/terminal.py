@@ -80,9 +80,7 @@ def _section(section: Section, style: _Style) -> list[str]:
 
 
 def _failure(failure: Failure) -> list[str]:
-    about = " ".join(
-        part for part in (failure.kind, f"on {failure.model}" if failure.model else "") if part
-    )
+    about = " ".join(part for part in (failure.kind, f"on {failure.model}" if failure.model else "") if part)
     where = ""
     if failure.file:
         where = " in " + (failure.file if failure.line is None else f"{failure.file}:{failure.line}")
