@@ -1,6 +1,6 @@
 """Sticky PR comment bodies: one per chunk, each under GitHub's comment limit. Pure.
 
-GitHub rejects a comment body over 65,536 characters; the check runs use 65,535 bytes. We measure the
+GitHub rejects a comment body over 65,536 characters (65,535 bytes for some bodies). We measure the
 UTF-8 size (never smaller than the character count) against a budget well below both, and split between
 blocks (report headings, facts, sections) so that tables and code fences are never cut in half.
 """
