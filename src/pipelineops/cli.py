@@ -24,9 +24,12 @@ from pipelineops.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_UNEXPECTED,
+    RUNBOOK_BASE,
     PipelineOpsError,
 )
 from pipelineops.report.diagnostics import collect_versions, render_diagnostics
+from pipelineops.report.error_report import error_report
+from pipelineops.report.markdown import render_markdown
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter, TerminalReporter, make_reporter
 
@@ -145,7 +148,19 @@ def main(
         stderr.write(f"pipelineops {stage.name}: {text}\n")
         if not isinstance(reporter, TerminalReporter):  # on a terminal, stderr already says it all
             reporter.error(exc.what, title=f"pipelineops {stage.name}")
-        reporter.summary(f"### pipelineops {stage.name} failed\n\n```\n{text}\n```\n")
+        reporter.summary(
+            render_markdown(
+                error_report(
+                    stage.name,
+                    what=exc.what,
+                    why=exc.why,
+                    fix=exc.fix,
+                    runbook=f"{RUNBOOK_BASE}{exc.runbook}" if exc.runbook else "",
+                    production=exc.production,
+                    on_github=environ.get("GITHUB_ACTIONS") == "true",
+                )
+            )
+        )
         return exc.exit_code
     except Exception as exc:
         if debug:
