@@ -21,7 +21,7 @@ import yaml
 
 from pipelineops.commands.pr_schema import pr_environment
 from pipelineops.commands.runtime import Runtime
-from pipelineops.commands.slim_ci_report import build_report, publish_comment
+from pipelineops.commands.slim_ci_report import build_report, publish_comment, repo_links
 from pipelineops.config import Config
 from pipelineops.dbt.artifacts import load_json, manifest_digest, node_results
 from pipelineops.dbt.runner import DbtInvocation, vars_arg
@@ -284,6 +284,7 @@ def run(
             fix="run the same dbt build locally (see the plan in --dry-run) and fix the error it names",
             runbook=RUNBOOK,
         )
+    links = repo_links(config, environ)
     report = build_report(
         pr=number,
         plan_=p,
@@ -296,6 +297,9 @@ def run(
         notes=notes,
         duration=time.monotonic() - started,
         run_url=rt.ctx.run_url or None,
+        outcomes=outcomes,
+        project_prefix=links[0],
+        source_url=links[1],
     )
     if dry_run:
         return report

@@ -22,7 +22,9 @@ import re
 logger = logging.getLogger(__name__)
 
 #: ASCII punctuation that GitHub Markdown gives a meaning to anywhere in a line
-_SPECIAL = re.compile(r"([\\`*_\[\]()!|~])")
+_SPECIAL = re.compile(r"([\\`*\[\]()!|~])")
+#: an underscore between two letters or digits (``stg_orders``) can never open or close emphasis
+_LOOSE_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 #: constructs that only mean something at the start of a line (or of a list item)
 _LEADING = re.compile(r"^(#{1,6}|[-+]|\d{1,9}[.)])(?=\s|$)")
 _URL = re.compile(r"https?://[^\s<>()\[\]`'\"|\\]+")
@@ -38,8 +40,8 @@ def one_line(text: str) -> str:
 
 
 def _escape_plain(text: str) -> str:
-    escaped = html.escape(text, quote=False)
-    return _SPECIAL.sub(r"\\\1", escaped)
+    escaped = _SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return _LOOSE_UNDERSCORE.sub(r"\\_", escaped)
 
 
 def inline(text: str) -> str:

@@ -68,7 +68,7 @@ def test_file_link_points_at_the_line_when_known() -> None:
 def test_render_failure_names_kind_model_file_and_error() -> None:
     failure = Failure("not_null_orders_id", "Got 12 results", kind="test", model="orders", file="dbt/x.yml")
     assert render_failure(failure, None) == (
-        "- **not\\_null\\_orders\\_id** (test on `orders`) in `dbt/x.yml`\n\n"
+        "- **not_null_orders_id** (test on `orders`) in `dbt/x.yml`\n\n"
         "  ```\n  Got 12 results\n  ```"
     )
     assert render_failure(Failure("build"), None) == "- **build**"
