@@ -158,8 +158,29 @@ def _already_live(env_name: str, colour: str, deploy_id: str) -> StageReport:
 
 
 def _report(rt: Runtime, r: RollbackResult, reason: str, duration: float) -> StageReport:
-    rows = rt.journal.history()
-    where = advice.where_from(rt.ctx.environ, r.environment)
+    return rollback_report(
+        r,
+        reason,
+        duration,
+        rows=rt.journal.history(),
+        actor=rt.ctx.actor,
+        environ=rt.ctx.environ,
+        run_url=rt.ctx.run_url or None,
+    )
+
+
+def rollback_report(
+    r: RollbackResult,
+    reason: str,
+    duration: float,
+    *,
+    rows: Sequence[Mapping[str, object]],
+    actor: str,
+    environ: Mapping[str, str],
+    run_url: str | None,
+) -> StageReport:
+    """The report of a re-publish from its result and the journal after it. Pure."""
+    where = advice.where_from(environ, r.environment)
     done = r.conclusion == "success" and r.target is not None
     removed = history.lineage(rows).find(r.before.serves) if r.before else None
     if removed is None and r.before is not None:
@@ -173,7 +194,7 @@ def _report(rt: Runtime, r: RollbackResult, reason: str, duration: float) -> Sta
     if r.before is not None:
         facts.append(("taken off", build_name(r.before)))
     facts += [
-        ("actor", rt.ctx.actor),
+        ("actor", actor),
         ("reason", reason or "-"),
         ("cutover", f"{r.cutover_ms} ms" if r.cutover_ms is not None else "-"),
     ]
@@ -200,7 +221,7 @@ def _report(rt: Runtime, r: RollbackResult, reason: str, duration: float) -> Sta
             ("rollback-id", r.rollback_id),
         ),
         duration_s=duration,
-        run_url=rt.ctx.run_url or None,
+        run_url=run_url,
         data={
             "before": r.before.__dict__ if r.before else None,
             "after": r.target.__dict__ if r.target else None,

@@ -75,7 +75,8 @@ def build_report(
             ("results", ", ".join(f"{n} {kind}" for kind, n in counts.items() if n or kind in _ALWAYS))
         )
     facts = [(k, _hide_local_paths(v)) for k, v in facts]
-    failures = tuple(_failure(o, pr_facts, project_prefix) for o in tally.failures)
+    last_failure = {o.unique_id: o for o in tally.failures}  # dbt may report one node twice
+    failures = tuple(_failure(o, pr_facts, project_prefix) for o in last_failure.values())
     rows = _selection_rows(explained)
     sections = []
     skipped_nodes = _skipped(explained, outcomes)

@@ -62,7 +62,11 @@ def _age(at: object, now: datetime) -> str:
 
 
 def _run_cell(label: str, url: object) -> Cell:
-    return Link(label, str(url)) if url else label
+    """A link to a run: labelled ``label`` in tables; ``open the run`` as a fact when ``label`` is the
+    fallback text for a run that was not recorded."""
+    if not url:
+        return label
+    return Link("open the run" if label == "not recorded" else label, str(url))
 
 
 def _blocked(rows: Rows, after: int) -> list[Mapping[str, object]]:
@@ -114,11 +118,11 @@ def status_report(
     if current is None:
         fact_rows.append(("serving build", "none: nothing is published yet"))
     else:
-        fact_rows.append(("serving build", advice.build_name(current)))
+        fact_rows.append(("serving build", advice.build_name(serving or current)))
         if current.kind != "deploy":
             fact_rows.append(("published by", f"rollback {current.deploy_id}"))
         fact_rows.append(("since", _age(current.at, now)))
-        fact_rows.append(("its run", _run_cell("-", rows[current.index].get("run_url"))))
+        fact_rows.append(("its run", _run_cell("not recorded", rows[current.index].get("run_url"))))
     fact_rows.append(
         ("rollback", f"possible: to {advice.build_name(target)}" if target else f"not possible: {why_not}")
     )
@@ -135,7 +139,7 @@ def status_report(
                 f"{_age(holder.acquired_at, now)}",
             )
         )
-        fact_rows.append(("lock holder's run", _run_cell("-", holder.run_url)))
+        fact_rows.append(("lock holder's run", _run_cell("not recorded", holder.run_url)))
         annotations.append(
             Annotation(
                 "warning",

@@ -38,10 +38,18 @@ def for_workflow(command: str) -> str | None:
         value = "true"
         if rest and not rest[0].startswith("--"):
             value, rest = rest[0], rest[1:]
+        if value.startswith("<") and value.endswith(">"):
+            value = f"(the {value[1:-1]})"
+        elif value.strip(".") == "":
+            value = "(why)"
         inputs.append(f"{WORKFLOW_INPUTS.get(name, name)}: {value}")
     return (
         f"run the {words[1]} workflow with " + ", ".join(inputs) if inputs else f"run the {words[1]} workflow"
     )
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def fix_advice(fix: str, *, on_github: bool) -> tuple[Advice, ...]:
@@ -51,11 +59,14 @@ def fix_advice(fix: str, *, on_github: bool) -> tuple[Advice, ...]:
         return ()
     text = lines[0].strip()
     command = "\n".join(line.strip() for line in lines[1:] if line.strip())
-    if command and on_github:
-        phrased = for_workflow(command)
+    if on_github:
+        text = text.replace(
+            "re-run this command with --force-unlock", "re-run the workflow with force-unlock: true"
+        )
+        phrased = for_workflow(command) if command else None
         if phrased is not None:
-            return (Advice(f"{text.rstrip(':,. ')}: {phrased}."),)
-    return (Advice(text, command=command),)
+            return (Advice(f"{_sentence(text.rstrip(':'))} {phrased}."),)
+    return (Advice(_sentence(text), command=command),)
 
 
 def error_report(
@@ -80,7 +91,7 @@ def error_report(
         stage=stage,
         conclusion="failure",
         title=what,
-        failures=(Failure(f"pipelineops {stage}", why.strip() or what),),
+        failures=(Failure("cause", detail=why.strip() or what),),
         advice=tuple(advice),
         run_url=run_url,
     )

@@ -82,6 +82,8 @@ def render_failure(failure: Failure, source_url: str | None) -> str:
         what += f" ({' '.join(about)})"
     if failure.file:
         what += f" in {file_link(failure.file, failure.line, source_url)}"
+    if failure.detail:
+        what += f": {escape.inline(failure.detail)}"
     if not failure.error.strip():
         return f"- {what}"
     block = escape.code_block(failure.error).replace("\n", "\n  ")
@@ -112,10 +114,11 @@ def render_advice(report: StageReport) -> str:
 
 
 def render_facts(report: StageReport) -> str:
-    """Key/value facts as a list: no table, so no empty header row."""
+    """Key/value facts as a list (no table, so no empty header row); ``+`` keeps it apart from the lists
+    before it (GitHub joins adjacent lists that share a bullet)."""
     if not report.facts:
         return ""
-    return "\n".join(f"- **{escape.inline(key)}**: {render_cell(value)}" for key, value in report.facts)
+    return "\n".join(f"+ **{escape.inline(key)}**: {render_cell(value)}" for key, value in report.facts)
 
 
 def render_annotation(annotation: Annotation, source_url: str | None = None) -> str:
@@ -123,7 +126,7 @@ def render_annotation(annotation: Annotation, source_url: str | None = None) -> 
     if annotation.file:
         where = " " + file_link(annotation.file, annotation.line, source_url)
     title = f" **{escape.inline(annotation.title)}**:" if annotation.title else ""
-    return f"- {_LEVEL_ICONS[annotation.level]}{where}{title} {escape.inline(annotation.message)}"
+    return f"* {_LEVEL_ICONS[annotation.level]}{where}{title} {escape.inline(annotation.message)}"
 
 
 def shown_annotations(report: StageReport) -> tuple[Annotation, ...]:

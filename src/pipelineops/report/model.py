@@ -51,6 +51,7 @@ class Failure:
     model: str = ""
     file: str | None = None
     line: int | None = None
+    detail: str = ""  # one line of prose after the name (the error, when it is a sentence, not output)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,8 @@ def _failure(failure: Failure) -> list[str]:
     where = ""
     if failure.file:
         where = " in " + (failure.file if failure.line is None else f"{failure.file}:{failure.line}")
-    lines = [f"  - {_clean(failure.name)}{f' ({about})' if about else ''}{where}"]
+    detail = f": {_clean(failure.detail)}" if failure.detail else ""
+    lines = [f"  - {_clean(failure.name)}{f' ({about})' if about else ''}{where}{detail}"]
     lines.extend(f"      {line}".rstrip() for line in failure.error.strip("\n").splitlines())
     return lines
 

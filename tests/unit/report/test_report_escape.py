@@ -60,7 +60,10 @@ def test_a_table_cell_keeps_outside_text_in_its_cell(text: str) -> None:
 def test_urls_in_outside_text_become_visible_links() -> None:
     md = escape.inline("its run: https://github.com/o/r/actions/runs/9.")
     assert md == "its run: <https://github.com/o/r/actions/runs/9>."
-    assert '<a href="https://github.com/o/r/actions/runs/9">https://github.com/o/r/actions/runs/9</a>' in _html(md)
+    assert (
+        '<a href="https://github.com/o/r/actions/runs/9">https://github.com/o/r/actions/runs/9</a>'
+        in _html(md)
+    )
 
 
 @pytest.mark.parametrize("text", ["a `b` c", "``", "`x`", "", "a|b"])
@@ -86,7 +89,7 @@ def test_html_text_for_our_own_summary_element() -> None:
         ("https://h/a b(1)", "https://h/a%20b%281%29"),
         ("dbt/models/x.sql", "dbt/models/x.sql"),
         ("javascript:alert(1)", None),
-        ("https://h/\"onmouseover", None),
+        ('https://h/"onmouseover', None),
         ("", None),
     ],
 )

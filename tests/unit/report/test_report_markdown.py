@@ -54,29 +54,33 @@ def test_render_section_empty_says_so() -> None:
 
 def test_render_annotation_with_and_without_location() -> None:
     full = Annotation("error", "bad\nfix: do it", title="Boom", file="m.sql", line=4)
-    assert render_annotation(full) == "- ❌ `m.sql:4` **Boom**: bad fix: do it"
+    assert render_annotation(full) == "* ❌ `m.sql:4` **Boom**: bad fix: do it"
     linked = render_annotation(Annotation("warning", "w", file="m.sql"), "https://h/o/r/blob/abc")
-    assert linked == "- ⚠️ [m.sql](https://h/o/r/blob/abc/m.sql) w"
-    assert render_annotation(Annotation("notice", "n")) == "- \N{INFORMATION SOURCE}\ufe0f n"
+    assert linked == "* ⚠️ [m.sql](https://h/o/r/blob/abc/m.sql) w"
+    assert render_annotation(Annotation("notice", "n")) == "* \N{INFORMATION SOURCE}\ufe0f n"
 
 
 def test_file_link_points_at_the_line_when_known() -> None:
-    assert file_link("dbt/m.sql", 3, "https://h/o/r/blob/abc/") == "[dbt/m.sql:3](https://h/o/r/blob/abc/dbt/m.sql#L3)"
+    assert (
+        file_link("dbt/m.sql", 3, "https://h/o/r/blob/abc/")
+        == "[dbt/m.sql:3](https://h/o/r/blob/abc/dbt/m.sql#L3)"
+    )
     assert file_link("dbt/m.sql", None, None) == "`dbt/m.sql`"
 
 
 def test_render_failure_names_kind_model_file_and_error() -> None:
     failure = Failure("not_null_orders_id", "Got 12 results", kind="test", model="orders", file="dbt/x.yml")
     assert render_failure(failure, None) == (
-        "- **not_null_orders_id** (test on `orders`) in `dbt/x.yml`\n\n"
-        "  ```\n  Got 12 results\n  ```"
+        "- **not_null_orders_id** (test on `orders`) in `dbt/x.yml`\n\n  ```\n  Got 12 results\n  ```"
     )
     assert render_failure(Failure("build"), None) == "- **build**"
 
 
 def test_render_advice_item_with_link_command_and_warning() -> None:
     advice = Advice("Run it again:", command="make it", link=Link("the workflow", "https://h/w"))
-    assert render_advice_item(advice) == "- Run it again: [the workflow](https://h/w)\n\n  ```\n  make it\n  ```"
+    assert (
+        render_advice_item(advice) == "- Run it again: [the workflow](https://h/w)\n\n  ```\n  make it\n  ```"
+    )
     assert render_advice_item(Advice("Careful", level="warning")) == "- ⚠️ Careful"
 
 
@@ -89,8 +93,8 @@ def test_render_footer_links_the_run_and_escapes_the_url() -> None:
 def test_render_markdown_full_report(deploy_report: StageReport) -> None:
     assert render_markdown(deploy_report) == (
         "### ✅ Success · bluegreen-swap — Deployed GREEN to prod in 41.2 s\n\n"
-        "- ⚠️ `models/x.sql:3` **Slow**: model x is slow\n\n"
-        "- **environment**: prod\n- **colour**: GREEN\n- **deploy id**: d-42\n\n"
+        "* ⚠️ `models/x.sql:3` **Slow**: model x is slow\n\n"
+        "+ **environment**: prod\n+ **colour**: GREEN\n+ **deploy id**: d-42\n\n"
         "#### Checks\n\n| check | result |\n| --- | --- |\n"
         "| row counts | ok |\n| freshness | ok \\| 3 h |\n\n"
         "<details><summary>SQL</summary>\n\n```\nALTER SCHEMA a SWAP WITH b;\n```\n\n</details>\n\n"
@@ -113,8 +117,8 @@ def test_failures_come_before_advice_and_replace_error_annotations() -> None:
         "### ❌ Failure · slim-ci — 1 failed",
         "#### What failed",
         "#### What to do",
-        "- ⚠️ blind spot",
-        "- **pr**: 7",
+        "* ⚠️ blind spot",
+        "+ **pr**: 7",
     ]
 
 
