@@ -13,11 +13,11 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 from cmarkgfm.cmark import Options
+from tests.unit.report.golden_cases import CASES, HOSTILE
 
 from pipelineops.report.markdown import render_markdown
 from pipelineops.report.model import StageReport
 from pipelineops.report.pr_comment import render_pr_comment
-from tests.unit.report.golden_cases import CASES, HOSTILE
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "markdown"
 ALLOWED = {

@@ -81,3 +81,5 @@ def test_render_terminal_puts_failures_then_advice_then_the_rest() -> None:
     )
     bare = StageReport("x", "failure", "t", failures=(Failure("build", file="m.sql"),))
     assert "  - build in m.sql\n" in render_terminal(bare, color=False)
+    cause = StageReport("x", "failure", "t", failures=(Failure("cause", detail="the lock is held"),))
+    assert "  - cause: the lock is held\n" in render_terminal(cause, color=False)
