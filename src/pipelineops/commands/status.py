@@ -190,7 +190,11 @@ def status_report(
                 ),
             ),
         )
-    live_text = f"{serving.deploy_id} serves" if serving else "nothing is live"
+    live_text = (
+        f"{current.colour} is live (deploy {serving.deploy_id if serving else current.deploy_id})"
+        if current
+        else "nothing is live"
+    )
     return StageReport(
         stage="status",
         conclusion="success" if holder is None else "neutral",
