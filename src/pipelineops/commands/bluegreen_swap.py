@@ -14,11 +14,13 @@ from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.deploy_report import deploy_report, parse_vars
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
-from pipelineops.errors import CheckFailed
+from pipelineops.errors import CheckFailed, PipelineOpsError
 from pipelineops.execute.deploy import Deployer
 from pipelineops.execute.operation import check_op_id, default_op_id
 from pipelineops.execute.target import check_deploy_target
+from pipelineops.plan import history
 from pipelineops.plan.steps import render_plan
+from pipelineops.report.advice import build_name
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -104,11 +106,26 @@ def run_deploy(
                 data={"plan": [s.__dict__ for s in plan.steps]},
                 duration_s=time.monotonic() - started,
             )
-        result = deployer.execute(force_unlock=force_unlock)
+        try:
+            result = deployer.execute(force_unlock=force_unlock)
+        except PipelineOpsError as exc:
+            exc.production = production_unchanged(rt, history.live(rows), env_name)
+            raise
         journal = rt.journal.history()  # the advice (undo, what was lost) is computed from it
     finally:
         rt.close()
     return deploy_report(result, time.monotonic() - started, rows=journal, environ=environ)
+
+
+def production_unchanged(rt: Runtime, before: history.Publication | None, env_name: str) -> str:
+    """``production is unchanged: …`` when the journal's live publication is still ``before``; else ""."""
+    try:
+        after = history.live(rt.journal.history()) if before is not None else None
+    except Exception:  # the journal cannot be read now: say nothing about production
+        return ""
+    if before is None or after != before:
+        return ""
+    return f"production is unchanged: {build_name(before)} still serves {env_name}"
 
 
 __all__ = ["CheckFailed", "run"]

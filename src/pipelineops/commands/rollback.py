@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands import time_travel
+from pipelineops.commands.bluegreen_swap import production_unchanged
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.errors import PipelineOpsError, UserError
@@ -132,20 +133,9 @@ def _republish(
     try:
         result = job.execute(force_unlock=force_unlock)
     except PipelineOpsError as exc:
-        try:
-            after = history.live(rt.journal.history())
-        except Exception:  # the journal cannot be read now: say nothing about production
-            raise exc from None
-        exc.production = _unchanged(before, after, env_name)
+        exc.production = production_unchanged(rt, before, env_name)
         raise
     return _report(rt, result, reason, time.monotonic() - started)
-
-
-def _unchanged(before: history.Publication | None, after: history.Publication | None, env_name: str) -> str:
-    """``production is unchanged: …`` when the journal's live publication is the same before and after."""
-    if before is None or after != before:
-        return ""
-    return f"production is unchanged: {build_name(before)} still serves {env_name}"
 
 
 def _already_live(env_name: str, colour: str, deploy_id: str) -> StageReport:
