@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from tests.unit.report.golden_cases import BASE, ROLLED_BACK
+
 from pipelineops.commands.bluegreen_swap import production_unchanged
 from pipelineops.commands.runtime import Runtime
 from pipelineops.plan import history
-from tests.unit.report.golden_cases import BASE, ROLLED_BACK
 
 
 @dataclass
