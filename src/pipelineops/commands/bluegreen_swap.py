@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.deploy_report import deploy_report, parse_vars
+from pipelineops.commands.deploy_report import deploy_report, parse_vars, project_prefix
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.errors import CheckFailed, PipelineOpsError
@@ -114,7 +114,14 @@ def run_deploy(
         journal = rt.journal.history()  # the advice (undo, what was lost) is computed from it
     finally:
         rt.close()
-    return deploy_report(result, time.monotonic() - started, rows=journal, environ=environ)
+    return deploy_report(
+        result,
+        time.monotonic() - started,
+        rows=journal,
+        environ=environ,
+        manifest=deployer.manifest,
+        project_prefix=project_prefix(config.root, config.project_dir),
+    )
 
 
 def production_unchanged(rt: Runtime, before: history.Publication | None, env_name: str) -> str:

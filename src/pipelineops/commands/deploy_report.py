@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import yaml
 
@@ -10,6 +11,7 @@ from pipelineops.errors import UserError
 from pipelineops.execute.deploy import DeployResult
 from pipelineops.execute.operation import default_op_id
 from pipelineops.plan import gates
+from pipelineops.plan.manifest_facts import NodeFacts, read_manifest
 from pipelineops.report import advice
 from pipelineops.report.model import Conclusion, Failure, Section, StageReport
 
@@ -47,10 +49,22 @@ def short_name(unique_id: str) -> str:
     return unique_id
 
 
-def gate_failures(results: tuple[gates.GateResult, ...]) -> tuple[Failure, ...]:
-    return tuple(
-        Failure(short_name(g.subject), g.detail, kind=f"{g.gate} gate") for g in gates.failed(results)
-    )
+def gate_failures(
+    results: tuple[gates.GateResult, ...], nodes: Mapping[str, NodeFacts], prefix: str
+) -> tuple[Failure, ...]:
+    """Each failing gate with its short name and, for a dbt node, its model and repository-relative file."""
+    out = []
+    for g in gates.failed(results):
+        node = nodes.get(g.subject)
+        model = ""
+        if node is not None and node.resource_type in ("test", "unit_test"):
+            model = next(
+                (short_name(p) for p in node.parents if p.startswith(("model.", "seed.", "snapshot."))), ""
+            )
+        path = node.path if node is not None else ""
+        file = (f"{prefix.strip('/')}/{path}" if prefix.strip("/.") else path) if path else None
+        out.append(Failure(short_name(g.subject), g.detail, kind=f"{g.gate} gate", model=model, file=file))
+    return tuple(out)
 
 
 def gate_sections(results: tuple[gates.GateResult, ...]) -> list[Section]:
@@ -89,12 +103,16 @@ def deploy_report(
     *,
     rows: Sequence[Mapping[str, object]] = (),
     environ: Mapping[str, str] | None = None,
+    manifest: Mapping[str, object] | None = None,
+    project_prefix: str = "",
 ) -> StageReport:
-    """The deploy's report; ``rows`` (the journal after it) compute the advice, ``environ`` the links."""
+    """The deploy's report; ``rows`` (the journal after it) compute the advice, ``environ`` the links,
+    ``manifest`` (the build's) names each failing test's model and file under ``project_prefix``."""
     environ = environ or {}
     conclusion: Conclusion = r.conclusion
     published = conclusion == "success"
-    failures = gate_failures(r.gate_results)
+    nodes = read_manifest(manifest).nodes if manifest else {}
+    failures = gate_failures(r.gate_results, nodes, project_prefix)
     failed_steps = [name for name, status, _ in r.steps if status == "failed"]
     if conclusion == "failure" and not failures:
         failures = tuple(Failure(name, r.title, kind="step") for name in failed_steps) or (
@@ -125,7 +143,7 @@ def deploy_report(
         sections=tuple(sections),
         failures=failures if conclusion == "failure" else (),
         advice=advice.deploy_advice(rows, deploy_id=r.deploy_id, published=published, where=where)
-        if rows and conclusion != "neutral"
+        if conclusion != "neutral"
         else (),
         outputs=(
             ("deploy-id", r.deploy_id),
@@ -135,6 +153,7 @@ def deploy_report(
         ),
         duration_s=duration,
         run_url=_run_url(environ),
+        source_url=advice.source_url(environ, r.git_sha),
         data={
             "deploy_id": r.deploy_id,
             "live_before": r.live,
@@ -144,6 +163,14 @@ def deploy_report(
             "steps": r.steps,
         },
     )
+
+
+def project_prefix(root: Path, project_dir: Path) -> str:
+    """The dbt project's folder relative to the repository root (``dbt``), or "" when it is the root."""
+    try:
+        return project_dir.resolve().relative_to(root.resolve()).as_posix().strip(".")
+    except ValueError:
+        return ""
 
 
 def _run_url(environ: Mapping[str, str]) -> str | None:

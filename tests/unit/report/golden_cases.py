@@ -127,7 +127,19 @@ def deploy_blocked_gate() -> StageReport:
         steps=(("build", "failed", 60.0), ("checks", "failed", 2.9)),
         gate_results=(*WARNS, fail, *PASSES[:3]),
     )
-    return deploy_report(result, 64.2, rows=[*BASE, *BLOCKED], environ=GHA)
+    manifest = {
+        "nodes": {
+            fail.subject: {
+                "resource_type": "test",
+                "name": "not_null_orders_id",
+                "original_file_path": "models/marts/_marts.yml",
+                "depends_on": {"nodes": ["model.shop.orders"]},
+            }
+        }
+    }
+    return deploy_report(
+        result, 64.2, rows=[*BASE, *BLOCKED], environ=GHA, manifest=manifest, project_prefix="dbt"
+    )
 
 
 def lock_held() -> StageReport:
