@@ -12,7 +12,7 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv demo test lint coverage unit e2e bench chaos clean
+.PHONY: help venv demo test lint coverage unit e2e bench chaos screenshots clean
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
@@ -55,6 +55,10 @@ bench: venv ## benchmarks; results to bench/results/
 CHAOS_OPERATIONS ?= 300
 chaos: venv ## long chaos walk: deploy/backfill/rollback/restore with kills and races; counts to bench/results/chaos.json
 	$(PY) -m tests.chaos.walk --operations $(CHAOS_OPERATIONS)
+
+SCREENSHOTS ?= pr-comment-failed-test deploy-blocked-gate
+screenshots: venv ## render golden Markdown to docs/images/*.html and, with a headless Chromium, *.png
+	$(PY) scripts/screenshots.py $(SCREENSHOTS)
 
 clean: ## remove the envs and local warehouses
 	rm -rf $(VENV) $(CHECKOV_VENV) .pipelineops dbt/target dbt/logs

@@ -26,11 +26,14 @@ from pipelineops.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_UNEXPECTED,
+    RUNBOOK_BASE,
     PipelineOpsError,
     permission_error,
 )
 from pipelineops.report.diagnostics import collect_versions, render_diagnostics
+from pipelineops.report.error_report import error_report
 from pipelineops.report.json_out import render_json
+from pipelineops.report.markdown import render_markdown
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter, TerminalReporter, make_reporter
 
@@ -155,7 +158,19 @@ def main(
         stderr.write(f"pipelineops {stage.name}: {text}\n")
         if not isinstance(reporter, TerminalReporter):  # on a terminal, stderr already says it all
             reporter.error(known.what, title=f"pipelineops {stage.name}")
-        reporter.summary(f"### pipelineops {stage.name} failed\n\n```\n{text}\n```\n")
+        reporter.summary(
+            render_markdown(
+                error_report(
+                    stage.name,
+                    what=known.what,
+                    why=known.why,
+                    fix=known.fix,
+                    runbook=f"{RUNBOOK_BASE}{known.runbook}" if known.runbook else "",
+                    production=known.production,
+                    on_github=environ.get("GITHUB_ACTIONS") == "true",
+                )
+            )
+        )
         if json_mode:
             stdout.write(error_json(stage.name, known))
         return known.exit_code

@@ -21,6 +21,8 @@ class PipelineOpsError(Exception):
     """A failure we understand: it says what failed, why, the fix, and where to read more."""
 
     exit_code = EXIT_UNEXPECTED
+    #: what readers see after the failure, when the command checked it (``production is unchanged: …``)
+    production: str = ""
 
     def __init__(self, what: str, *, why: str = "", fix: str = "", runbook: str = "") -> None:
         super().__init__(what)

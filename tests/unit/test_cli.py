@@ -162,7 +162,8 @@ def test_user_error_goes_to_stderr_annotation_and_summary(tmp_path: Path, gha: d
     assert "unknown key 'enviroments'" in err
     assert out.startswith("::error title=pipelineops status::pipelineops.yml: unknown key")
     summary = Path(gha["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
-    assert "### pipelineops status failed" in summary
+    assert summary.startswith("### ❌ Failure · status — pipelineops.yml: unknown key")
+    assert "#### What to do" in summary
     assert "unknown key 'enviroments'" in summary
 
 

@@ -12,14 +12,16 @@ from collections.abc import Callable, Mapping
 
 from pipelineops.commands import alerts, audit
 from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.deploy_report import deploy_report, parse_vars
+from pipelineops.commands.deploy_report import deploy_report, parse_vars, project_prefix
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.errors import CheckFailed, PipelineOpsError
 from pipelineops.execute.deploy import Deployer
 from pipelineops.execute.operation import check_op_id, default_op_id
 from pipelineops.execute.target import check_deploy_target
+from pipelineops.plan import history
 from pipelineops.plan.steps import render_plan
+from pipelineops.report.advice import build_name
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -108,12 +110,35 @@ def run_deploy(
         try:
             result = deployer.execute(force_unlock=force_unlock)
         except PipelineOpsError as exc:
+            exc.production = production_unchanged(rt, history.live(rows), env_name)
             alerts.on_deploy_error(rt, exc)  # the webhook, when configured: lock held too long, or failed
             raise
+        journal = rt.journal.history()  # the advice (undo, what was lost) is computed from it
         audit.publish_summary(rt)  # the delivery numbers (DORA) and a chart, in the step summary
     finally:
         rt.close()
-    return alerts.on_deploy(rt.ctx, deploy_report(result, time.monotonic() - started))
+    return alerts.on_deploy(
+        rt.ctx,
+        deploy_report(
+            result,
+            time.monotonic() - started,
+            rows=journal,
+            environ=environ,
+            manifest=deployer.manifest,
+            project_prefix=project_prefix(config.root, config.project_dir),
+        ),
+    )
+
+
+def production_unchanged(rt: Runtime, before: history.Publication | None, env_name: str) -> str:
+    """``production is unchanged: …`` when the journal's live publication is still ``before``; else ""."""
+    try:
+        after = history.live(rt.journal.history()) if before is not None else None
+    except Exception:  # the journal cannot be read now: say nothing about production
+        return ""
+    if before is None or after != before:
+        return ""
+    return f"production is unchanged: {build_name(before)} still serves {env_name}"
 
 
 __all__ = ["CheckFailed", "run"]

@@ -19,7 +19,7 @@ from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.errors import PipelineOpsError, UserError
 from pipelineops.plan import freshness
-from pipelineops.report.model import Annotation, Section, StageReport
+from pipelineops.report.model import Advice, Annotation, Section, StageReport
 from pipelineops.report.reporter import Reporter
 
 log = logging.getLogger(__name__)
@@ -173,11 +173,10 @@ def run(
             "the dbt command above by hand and check the grants (runbooks/snowflake-grants.md)."
         )
     if advice:
-        sections.append(
-            Section("What to do", text=" ".join([*advice, f"Runbook: runbooks/{freshness.RUNBOOK}"]))
-        )
+        advice.append(f"Runbook: runbooks/{freshness.RUNBOOK}")
     report = StageReport(
         stage=STAGE,
+        advice=tuple(Advice(text) for text in advice),
         conclusion="failure" if summary.failed else ("neutral" if not summary.total else "success"),
         title=f"{env_name}: {summary.title}",
         facts=(

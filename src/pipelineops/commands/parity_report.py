@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pipelineops.config import EnvironmentConfig
 from pipelineops.plan import parity
 from pipelineops.plan.steps import Plan, render_plan
-from pipelineops.report.model import Annotation, Conclusion, Section, StageReport
+from pipelineops.report.model import Advice, Annotation, Conclusion, Section, StageReport
 
 
 def where(env: EnvironmentConfig) -> str:
@@ -128,14 +128,11 @@ def report(
             collapsed=True,
         ),
     ]
-    if fails:
-        sections.append(
-            Section("What to do", text=f"See runbooks/{parity.RUNBOOK} for each kind of finding.")
-        )
     return StageReport(
         stage=parity.STAGE,
         conclusion=conclusion,
         title=title,
+        advice=(Advice(f"See runbooks/{parity.RUNBOOK} for each kind of finding."),) if fails else (),
         facts=(*facts, *_settings(wanted, pct, strict, plans)),
         sections=tuple(sections),
         annotations=tuple(

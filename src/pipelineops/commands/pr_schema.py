@@ -132,7 +132,7 @@ def _report(
     else:
         title = f"PR #{pr}: {len(schemas)} schema(s) {verb}"
         conclusion = "success"
-    sections = [Section("Plan", text=render_plan(p))]
+    sections = [Section("Plan", text=render_plan(p), collapsed=True)]
     if done:
         sections.insert(
             0, Section("Schemas", ("step", "why", "seconds"), tuple((n, w, f"{e:.2f}") for n, w, e in done))

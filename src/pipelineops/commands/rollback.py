@@ -9,17 +9,21 @@ aside. ``--dry-run`` prints the exact statements.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pipelineops.commands import alerts, time_travel
 from pipelineops.commands import deploy_facts as facts
+from pipelineops.commands.bluegreen_swap import production_unchanged
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
-from pipelineops.errors import UserError
+from pipelineops.errors import PipelineOpsError, UserError
 from pipelineops.execute.operation import check_op_id, default_op_id
 from pipelineops.execute.republish import Rollback, RollbackResult
 from pipelineops.execute.target import check_deploy_target
-from pipelineops.report.model import Section, StageReport
+from pipelineops.plan import history
+from pipelineops.report import advice
+from pipelineops.report.advice import build_name
+from pipelineops.report.model import Cell, Link, Section, StageReport
 from pipelineops.report.reporter import Reporter
 
 RUNBOOK = "rollback.md"
@@ -126,7 +130,12 @@ def _republish(
             f"Dry run: would re-publish {target.colour} (deploy {target.deploy_id}) in {env_name}",
             started,
         )
-    result = job.execute(force_unlock=force_unlock)
+    before = history.live(rt.journal.history())
+    try:
+        result = job.execute(force_unlock=force_unlock)
+    except PipelineOpsError as exc:
+        exc.production = production_unchanged(rt, before, env_name)
+        raise
     report = _report(rt, result, reason, time.monotonic() - started)
     return alerts.on_report(rt.ctx, report, event="rollback-done", when="success")
 
@@ -141,22 +150,62 @@ def _already_live(env_name: str, colour: str, deploy_id: str) -> StageReport:
 
 
 def _report(rt: Runtime, r: RollbackResult, reason: str, duration: float) -> StageReport:
-    before = f"{r.before.colour} (deploy {r.before.serves or r.before.deploy_id})" if r.before else "-"
-    after = f"{r.target.colour} (deploy {r.target.deploy_id})" if r.target else "-"
+    return rollback_report(
+        r,
+        reason,
+        duration,
+        rows=rt.journal.history(),
+        actor=rt.ctx.actor,
+        environ=rt.ctx.environ,
+        run_url=rt.ctx.run_url or None,
+    )
+
+
+def rollback_report(
+    r: RollbackResult,
+    reason: str,
+    duration: float,
+    *,
+    rows: Sequence[Mapping[str, object]],
+    actor: str,
+    environ: Mapping[str, str],
+    run_url: str | None,
+) -> StageReport:
+    """The report of a re-publish from its result and the journal after it. Pure."""
+    where = advice.where_from(environ, r.environment)
+    done = r.conclusion == "success" and r.target is not None
+    removed = history.lineage(rows).find(r.before.serves) if r.before else None
+    if removed is None and r.before is not None:
+        removed = next(
+            (p for p in history.publications(rows) if p.kind == "deploy" and p.deploy_id == r.before.serves),
+            None,
+        )
+    facts: list[tuple[str, Cell]] = [("environment", r.environment), ("rollback id", r.rollback_id)]
+    if r.target is not None:
+        facts.append(("now serving", _run_link(rows, r.target, build_name(r.target))))
+    if r.before is not None:
+        facts.append(("taken off", build_name(r.before)))
+    facts += [
+        ("actor", actor),
+        ("reason", reason or "-"),
+        ("cutover", f"{r.cutover_ms} ms" if r.cutover_ms is not None else "-"),
+    ]
+    own = [row for row in rows if row.get("deploy_id") == r.rollback_id]
+    keys = ("step", "status", "colour_from", "colour_to", "elapsed_ms", "detail")
     return StageReport(
         stage="rollback",
         conclusion=r.conclusion,
         title=r.title,
-        facts=(
-            ("environment", r.environment),
-            ("rollback id", r.rollback_id),
-            ("before", before),
-            ("after", after),
-            ("actor", rt.ctx.actor),
-            ("reason", reason or "-"),
-            ("cutover", f"{r.cutover_ms} ms" if r.cutover_ms is not None else "-"),
+        facts=tuple(facts),
+        advice=(advice.undo_rollback_advice(removed=removed, where=where),) if done else (),
+        sections=(
+            Section(
+                f"Journal rows of {r.rollback_id}",
+                ("step", "status", "from", "to", "ms", "detail"),
+                tuple(tuple(str(row.get(k) or "") for k in keys) for row in own),
+                collapsed=True,
+            ),
         ),
-        sections=(_journal_section(rt),),
         outputs=(
             ("colour", r.target.colour if r.target else ""),
             ("rolled-back-to", r.target.deploy_id if r.target else ""),
@@ -164,6 +213,7 @@ def _report(rt: Runtime, r: RollbackResult, reason: str, duration: float) -> Sta
             ("rollback-id", r.rollback_id),
         ),
         duration_s=duration,
+        run_url=run_url,
         data={
             "before": r.before.__dict__ if r.before else None,
             "after": r.target.__dict__ if r.target else None,
@@ -173,11 +223,14 @@ def _report(rt: Runtime, r: RollbackResult, reason: str, duration: float) -> Sta
     )
 
 
-def _journal_section(rt: Runtime) -> Section:
-    rows = rt.journal.history()[-12:]
-    keys = ("deploy_id", "kind", "step", "status", "colour_from", "colour_to", "actor", "reason")
-    return Section(
-        "DEPLOY_STATE (latest rows)",
-        ("deploy id", "kind", "step", "status", "from", "to", "actor", "reason"),
-        tuple(tuple(str(r.get(k) or "") for k in keys) for r in rows),
+def _run_link(rows: Sequence[Mapping[str, object]], pub: history.Publication, label: str) -> Cell:
+    """``label`` linked to the run of the deploy that built ``pub`` (when the journal has its run URL)."""
+    url = next(
+        (
+            row.get("run_url")
+            for row in rows
+            if row.get("deploy_id") == (pub.serves or pub.deploy_id) and row.get("run_url")
+        ),
+        None,
     )
+    return Link(label, str(url)) if url else label

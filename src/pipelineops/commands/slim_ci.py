@@ -22,7 +22,7 @@ import yaml
 from pipelineops.commands.context import Context
 from pipelineops.commands.pr_schema import pr_environment
 from pipelineops.commands.runtime import Runtime
-from pipelineops.commands.slim_ci_report import build_report, publish_comment
+from pipelineops.commands.slim_ci_report import build_report, publish_comment, repo_links
 from pipelineops.config import Config, EnvironmentConfig
 from pipelineops.dbt.artifacts import load_json, manifest_digest, node_results
 from pipelineops.dbt.runner import DbtInvocation, DbtRunner, vars_arg
@@ -343,6 +343,7 @@ def run(
             fix="run the same dbt build locally (see the plan in --dry-run) and fix the error it names",
             runbook=RUNBOOK,
         )
+    links = repo_links(config, environ)
     report = build_report(
         pr=number,
         plan_=p,
@@ -355,6 +356,9 @@ def run(
         notes=notes,
         duration=time.monotonic() - started,
         run_url=ctx.run_url or None,
+        outcomes=outcomes,
+        project_prefix=links[0],
+        source_url=links[1],
     )
     if dry_run:
         if not comment_file:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from pipelineops.config import Config
 from pipelineops.errors import UserError
 from pipelineops.github.client import DEFAULT_API_URL, make_client
 from pipelineops.github.comments import upsert_sticky_comment
@@ -13,7 +15,8 @@ from pipelineops.github.event import Event
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.identifiers import pr_schema_base
 from pipelineops.plan.steps import Plan, render_plan
-from pipelineops.report.model import Annotation, Conclusion, Section, StageReport
+from pipelineops.report import advice
+from pipelineops.report.model import Advice, Annotation, Conclusion, Failure, Section, StageReport
 from pipelineops.report.pr_comment import render_pr_comment
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,13 @@ def build_report(
     notes: list[str],
     duration: float,
     run_url: str | None,
+    outcomes: Sequence[plan.Outcome] = (),
+    project_prefix: str = "",
+    source_url: str | None = None,
 ) -> StageReport:
+    """``outcomes`` are dbt's node results: the counts are taken over the selection, so they add up to
+    it; ``project_prefix`` (the dbt project's folder in the repository, e.g. ``dbt``) makes file paths
+    repository-relative, and ``source_url`` links them."""
     schema = pr_schema_base(pr)
     modified = [e for e in explained if e.role == "modified"]
     downstream = [e for e in explained if e.role != "modified"]
@@ -42,6 +51,8 @@ def build_report(
     deferred = sum(
         1 for uid, n in pr_facts.nodes.items() if n.resource_type in plan.BUILDABLE and uid not in chosen
     )
+    counts = count_results(explained, outcomes or tally.failures)
+    failed_ids = {o.unique_id for o in tally.failures}
     conclusion: Conclusion
     if dry_run:
         conclusion, title = "skipped", f"Dry run: would build {len(explained)} node(s) into {schema}*"
@@ -49,38 +60,39 @@ def build_report(
         conclusion, title = "skipped", "Skipped because this PR changes no dbt node: nothing to build"
     elif tally.failed or not build_ok:
         conclusion = "failure"
-        title = f"{tally.failed} of {tally.selected} selected node(s) failed in {schema}*"
+        skipped = f"; {counts['skipped']} skipped" if counts["skipped"] else ""
+        title = f"{len(failed_ids)} of {len(explained)} selected node(s) failed in {schema}*{skipped}"
     else:
         conclusion = "success"
-        title = f"{tally.built} model(s) built and {tally.passed} test(s) passed in {schema}*"
-    facts = [
+        title = f"{counts['built']} model(s) built and {counts['passed']} test(s) passed in {schema}*"
+    facts: list[tuple[str, str]] = [
         *plan_.facts,
         ("selected", f"{len(explained)} ({len(modified)} modified, {len(downstream)} downstream)"),
         ("deferred", f"{deferred} unchanged model(s)/seed(s) read from production"),
     ]
     if not dry_run and explained:
         facts.append(
-            (
-                "results",
-                f"{tally.built} built, {tally.passed} passed, {tally.warned} warned, "
-                f"{tally.failed} failed, {tally.skipped} skipped",
-            )
+            ("results", ", ".join(f"{n} {kind}" for kind, n in counts.items() if n or kind in _ALWAYS))
         )
+    facts = [(k, _hide_local_paths(v)) for k, v in facts]
+    last_failure = {o.unique_id: o for o in tally.failures}  # dbt may report one node twice
+    failures = tuple(_failure(o, pr_facts, project_prefix) for o in last_failure.values())
     rows = _selection_rows(explained)
     sections = []
-    if tally.failures:
+    skipped_nodes = _skipped(explained, outcomes)
+    if skipped_nodes and not dry_run:
         sections.append(
             Section(
-                "Failures",
-                ("node", "status", "failures", "message"),
-                tuple(
-                    (f.unique_id, f.status, "" if f.failures is None else str(f.failures), f.message[:500])
-                    for f in tally.failures
-                ),
+                f"⏭️ {len(skipped_nodes)} node(s) skipped: not run because a node they depend on failed",
+                ("node", "type"),
+                tuple((e.name, e.resource_type) for e in skipped_nodes),
+                collapsed=True,
             )
         )
     if rows:
-        sections.append(Section("Selected, and why", ("node", "type", "role", "why"), rows))
+        sections.append(
+            Section("Selected, and why", ("node", "type", "role", "why"), rows, collapsed=bool(failures))
+        )
     if spots:
         sections.append(
             Section(
@@ -94,16 +106,8 @@ def build_report(
         )
     if notes:
         sections.append(Section("Notes", text="\n".join(notes)))
-    sections.append(Section("Plan", text=render_plan(plan_), collapsed=True))
-    annotations = [Annotation("warning", s.message, title=f"slim-ci blind spot: {s.kind}") for s in spots] + [
-        Annotation(
-            "error",
-            f"{f.unique_id}: {f.status} {f.message}"[:900],
-            title="slim-ci failure",
-            file=_path_of(f.unique_id, pr_facts),
-        )
-        for f in tally.failures
-    ]
+    sections.append(Section("Plan", text=_hide_local_paths(render_plan(plan_)), collapsed=True))
+    annotations = [Annotation("warning", s.message, title=f"slim-ci blind spot: {s.kind}") for s in spots]
     return StageReport(
         stage="slim-ci",
         conclusion=conclusion,
@@ -111,9 +115,12 @@ def build_report(
         facts=tuple(facts),
         sections=tuple(sections),
         annotations=tuple(annotations),
+        failures=failures,
+        advice=_advice(failures, project_prefix),
+        source_url=source_url,
         outputs=(
             ("selected-count", str(len(explained))),
-            ("failed-count", str(tally.failed)),
+            ("failed-count", str(len(failed_ids))),
             ("schema", schema),
         ),
         duration_s=duration,
@@ -128,16 +135,101 @@ def build_report(
                 "modified": len(modified),
                 "downstream": len(downstream),
                 "deferred": deferred,
-                "built": tally.built,
-                "passed": tally.passed,
-                "warned": tally.warned,
-                "failed": tally.failed,
-                "skipped": tally.skipped,
+                **counts,
             },
             "failures": [f.__dict__ for f in tally.failures],
             "plan": [s.__dict__ for s in plan_.steps],
         },
     )
+
+
+_ALWAYS = ("built", "passed", "failed", "skipped")
+_LOCAL_STATE = re.compile(r"(--state\s+)(\S+)")
+
+
+def _hide_local_paths(text: str) -> str:
+    """A runner's temporary folder means nothing to the reader: name what it holds instead."""
+    return _LOCAL_STATE.sub(r"\1<production manifest>", text)
+
+
+def count_results(explained: tuple[plan.Explained, ...], outcomes: Sequence[plan.Outcome]) -> dict[str, int]:
+    """Each selected node counted once, by its last result: the counts add up to the selection."""
+    last = {o.unique_id: o.status for o in outcomes}
+    counts = dict.fromkeys(("built", "passed", "warned", "failed", "skipped", "not run"), 0)
+    for e in explained:
+        status = last.get(e.unique_id)
+        if status is None:
+            counts["not run"] += 1
+        elif status in ("error", "fail", "runtime error"):
+            counts["failed"] += 1
+        elif status == "skipped":
+            counts["skipped"] += 1
+        elif status == "warn":
+            counts["warned"] += 1
+        elif e.resource_type in plan.BUILDABLE:
+            counts["built"] += 1
+        else:
+            counts["passed"] += 1
+    return counts
+
+
+def _skipped(explained: tuple[plan.Explained, ...], outcomes: Sequence[plan.Outcome]) -> list[plan.Explained]:
+    last = {o.unique_id: o.status for o in outcomes}
+    return [e for e in explained if last.get(e.unique_id) == "skipped"]
+
+
+def _short(unique_id: str) -> str:
+    parts = unique_id.split(".")
+    return parts[2] if len(parts) >= 3 else unique_id
+
+
+def _repo_path(path: str, prefix: str) -> str | None:
+    if not path:
+        return None
+    return f"{prefix.strip('/')}/{path}" if prefix.strip("/.") else path
+
+
+def _model_of(unique_id: str, facts: plan.ManifestFacts) -> str:
+    node = facts.nodes.get(unique_id)
+    if node is None or node.resource_type not in ("test", "unit_test"):
+        return ""
+    return next((_short(p) for p in node.parents if p.startswith(("model.", "seed.", "snapshot."))), "")
+
+
+def _failure(o: plan.Outcome, facts: plan.ManifestFacts, prefix: str) -> Failure:
+    node = facts.nodes.get(o.unique_id)
+    rows = f"\n({o.failures} failing row(s))" if o.failures else ""
+    return Failure(
+        _short(o.unique_id),
+        f"{o.status}: {o.message}".strip()[:2000] + rows,
+        kind=node.resource_type if node else o.unique_id.split(".", 1)[0],
+        model=_model_of(o.unique_id, facts),
+        file=_repo_path(node.path, prefix) if node else None,
+    )
+
+
+def _advice(failures: tuple[Failure, ...], prefix: str) -> tuple[Advice, ...]:
+    if not failures:
+        return ()
+    folder = prefix.strip("/") or "."
+    names = " ".join(f.name for f in failures[:10])
+    items = [
+        Advice(
+            "Reproduce it locally against your development target (the failing nodes, then what they feed):",
+            command=f"cd {folder} && dbt build --select {' '.join(f.name + '+' for f in failures[:10])}",
+        )
+    ]
+    tests = [f for f in failures if f.kind in ("test", "unit_test")]
+    if tests:
+        items.append(
+            Advice(
+                "A test's compiled SQL returns exactly its failing rows: print it and run it in your warehouse "
+                "(the test is on the model named above; fix the model or the test's expectation).",
+                command=f"cd {folder} && dbt compile --select {' '.join(f.name for f in tests[:10])}",
+            )
+        )
+    items.append(Advice(f"Push the fix to this pull request: slim-ci builds {names} again."))
+    return tuple(items)
 
 
 def _selection_rows(explained: tuple[plan.Explained, ...]) -> tuple[tuple[str, ...], ...]:
@@ -153,9 +245,18 @@ def _selection_rows(explained: tuple[plan.Explained, ...]) -> tuple[tuple[str, .
     return tuple(rows)
 
 
-def _path_of(unique_id: str, facts: plan.ManifestFacts) -> str | None:
-    node = facts.nodes.get(unique_id)
-    return node.path or None if node else None
+def repo_links(config: Config, environ: Mapping[str, str]) -> tuple[str, str | None]:
+    """``project_prefix`` (the dbt project's folder in the repository) and ``source_url`` (file links at
+    the pull request's head commit, when the run is on GitHub) for ``build_report``."""
+    try:
+        prefix = config.project_dir.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        prefix = ""
+    sha = ""
+    event_path = environ.get("GITHUB_EVENT_PATH", "")
+    if event_path and Path(event_path).is_file():
+        sha = Event.from_path(event_path, event_name=environ.get("GITHUB_EVENT_NAME")).head_sha or ""
+    return prefix, advice.source_url(environ, sha or environ.get("GITHUB_SHA", ""))
 
 
 def publish_comment(

@@ -1,17 +1,23 @@
-"""``pipelineops status``: the live colour, recent deploys and the deploy lock of one environment."""
+"""``pipelineops status``: what serves one environment, whether a rollback is possible, the deploy lock,
+recent publications and blocked deploys, each with its age and a link to its run."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 from pipelineops.commands import alerts
 from pipelineops.commands import audit as deliveries
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
+from pipelineops.journal import LockHolder
 from pipelineops.plan import audit, history
-from pipelineops.report.model import Section, StageReport
+from pipelineops.report import advice
+from pipelineops.report.model import Advice, Annotation, Cell, Link, Section, StageReport, format_age
 from pipelineops.report.reporter import Reporter
+
+Rows = Sequence[Mapping[str, object]]
 
 
 def run(
@@ -45,6 +51,7 @@ def run(
         rows = rt.journal.history()
         holder = rt.journal.holder()
         delivery = deliveries.delivery(rt, window) if window else None
+        now = rt.ctx.clock()
     finally:
         rt.close()
     if holder is not None:  # the webhook, when configured, hears of a lock held too long
@@ -52,76 +59,182 @@ def run(
             environment=env_name,
             holder=f"deploy {holder.deploy_id} ({holder.holder})",
             acquired_at=holder.acquired_at,
-            now=rt.ctx.clock(),
+            now=now,
             environ=environ,
             reporter=reporter,
             run_url=rt.ctx.run_url,
         )
-    current = history.live(rows)
-    lineage = history.lineage(rows)
-    serving = lineage.serving
-    pubs = history.publications(rows)[-limit:]
-    lock = (
-        "free"
-        if holder is None
-        else f"held by {holder.deploy_id} ({holder.holder}) since {holder.acquired_at}"
-    )
-    fact_rows: list[tuple[str, str]] = [
-        ("environment", env_name),
-        ("live colour", current.colour if current else "none"),
-        (
-            "live deploy",
-            f"{current.deploy_id} ({current.kind}, {current.git_sha[:12]})" if current else "none",
-        ),
-        (
-            "serving build",
-            f"deploy {serving.deploy_id} ({serving.git_sha[:12]})" if serving else "none",
-        ),
-        (
-            "rollback target",
-            f"deploy {lineage.good[-2].deploy_id} (the previous good build)"
-            if len(lineage.good) >= 2
-            else "none: no earlier good build",
-        ),
-        ("deploy lock", lock),
+    return status_report(env_name, rows, holder, now=now, environ=environ, limit=limit, delivery=delivery)
+
+
+def _age(at: object, now: datetime) -> str:
+    """``2026-12-06 04:10 UTC (3 h ago)``; the raw value when it is not a timestamp."""
+    if not isinstance(at, datetime):
+        return str(at or "-")
+    when = at if at.tzinfo else at.replace(tzinfo=UTC)
+    moment = now if now.tzinfo else now.replace(tzinfo=UTC)
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({format_age((moment - when).total_seconds())})"
+
+
+def _run_cell(label: str, url: object) -> Cell:
+    """A link to a run: labelled ``label`` in tables; ``open the run`` as a fact when ``label`` is the
+    fallback text for a run that was not recorded."""
+    if not url:
+        return label
+    return Link("open the run" if label == "not recorded" else label, str(url))
+
+
+def _blocked(rows: Rows, after: int) -> list[Mapping[str, object]]:
+    """The ``finish … failed`` rows of deploys journalled after row ``after`` (the live publication)."""
+    return [
+        r
+        for r in rows[after + 1 :]
+        if r.get("step") == history.FINISH and r.get("status") == "failed" and r.get("kind") == "deploy"
     ]
+
+
+def _lock_advice(holder: LockHolder, kind: str, env: str, where: advice.Where) -> Advice:
+    """Finish the holder's own operation: that never starts another deploy or rollback."""
+    if where.actions_url and holder.run_url:
+        return Advice(
+            f"If the holder's run is still going, wait for it. If it died (cancelled, timed out), re-run it: "
+            f"a re-run resumes {kind} {holder.deploy_id} with its own id, finishes or stops it, and releases "
+            "the lock. Its run:",
+            link=Link(f"run of {holder.deploy_id}", holder.run_url),
+            level="warning",
+        )
+    option = "--rollback-id" if kind == "rollback" else "--deploy-id"
+    stage = "rollback" if kind == "rollback" else "bluegreen-swap"
+    return Advice(
+        f"If {kind} {holder.deploy_id} is still running, wait for it. If it died, finish it with its own id "
+        "(this resumes that operation and releases the lock; it starts nothing new):",
+        command=f"pipelineops {stage} --env {env} {option} {holder.deploy_id}",
+        level="warning",
+    )
+
+
+def status_report(
+    env_name: str,
+    rows: Rows,
+    holder: LockHolder | None,
+    *,
+    now: datetime,
+    environ: Mapping[str, str],
+    limit: int = 10,
+    delivery: audit.Delivery | None = None,
+) -> StageReport:
+    """The status of ``env_name`` from its journal ``rows`` and lock ``holder``. Pure."""
+    where = advice.where_from(environ, env_name)
+    current = history.live(rows)
+    serving = history.lineage(rows).serving
+    pubs = history.publications(rows)[-limit:]
+    target, why_not = advice.rollback_target(rows)
+    kinds = {str(r.get("deploy_id")): str(r.get("kind") or "deploy") for r in rows}
+    fact_rows: list[tuple[str, Cell]] = [("environment", env_name)]
+    if current is None:
+        fact_rows.append(("serving build", "none: nothing is published yet"))
+    else:
+        fact_rows.append(("serving build", advice.build_name(serving or current)))
+        if current.kind != "deploy":
+            fact_rows.append(("published by", f"rollback {current.deploy_id}"))
+        fact_rows.append(("since", _age(current.at, now)))
+        fact_rows.append(("its run", _run_cell("not recorded", rows[current.index].get("run_url"))))
+    fact_rows.append(
+        ("rollback", f"possible: to {advice.build_name(target)}" if target else f"not possible: {why_not}")
+    )
+    annotations: list[Annotation] = []
+    advice_items: list[Advice] = []
+    if holder is None:
+        fact_rows.append(("deploy lock", "free"))
+    else:
+        kind = kinds.get(holder.deploy_id, "deploy")
+        fact_rows.append(
+            (
+                "deploy lock",
+                f"⚠️ HELD by {kind} {holder.deploy_id} ({holder.holder}) since "
+                f"{_age(holder.acquired_at, now)}",
+            )
+        )
+        fact_rows.append(("lock holder's run", _run_cell("not recorded", holder.run_url)))
+        annotations.append(
+            Annotation(
+                "warning",
+                f"the {env_name} deploy lock is held by {kind} {holder.deploy_id}: deploys and rollbacks wait",
+                title="deploy lock held",
+            )
+        )
+        advice_items.append(_lock_advice(holder, kind, env_name, where))
+    if target is None and current is not None:
+        advice_items.append(
+            Advice(
+                f"No re-publish is possible: {why_not}; time travel restores single tables ({advice.RUNBOOK})."
+            )
+        )
     sections = [
         Section(
             "Recent publications",
-            ("deploy id", "kind", "colour", "git sha", "actor", "at"),
+            ("id", "kind", "colour", "serves", "git sha", "actor", "when"),
             tuple(
-                (p.deploy_id, p.kind, p.colour, p.git_sha[:12], p.actor, str(p.at)) for p in reversed(pubs)
+                (
+                    _run_cell(p.deploy_id, rows[p.index].get("run_url")),
+                    p.kind,
+                    p.colour,
+                    p.serves or p.deploy_id,
+                    p.git_sha[:12],
+                    p.actor,
+                    _age(p.at, now),
+                )
+                for p in reversed(pubs)
             ),
         )
     ]
-    if holder is not None:
-        sections.append(
+    blocked = _blocked(rows, current.index if current else -1)
+    if blocked:
+        sections.insert(
+            0,
             Section(
-                "Deploy lock",
-                text=f"Held by {holder.deploy_id} ({holder.holder}). If that run is dead, re-run it with its id "
-                f"to finish it (--deploy-id {holder.deploy_id} or --rollback-id {holder.deploy_id}), or release "
-                f"it with\n  pipelineops bluegreen-swap --env {env_name} --force-unlock\n"
-                "(which then deploys; the release is recorded in DEPLOY_STATE).",
-            )
+                f"{len(blocked)} deploy(s) blocked since the live publication",
+                ("deploy id", "git sha", "why", "when"),
+                tuple(
+                    (
+                        _run_cell(str(r.get("deploy_id")), r.get("run_url")),
+                        str(r.get("git_sha") or "")[:12],
+                        str(r.get("error") or "-")[:300],
+                        _age(r.get("finished_at") or r.get("started_at"), now),
+                    )
+                    for r in reversed(blocked[-limit:])
+                ),
+            ),
         )
     if delivery is not None:
         days = delivery.since.total_seconds() / 86400
         sections.append(
             Section(f"Delivery, last {days:g} days (DORA)", ("metric", "value"), delivery.facts())
         )
+    live_text = (
+        f"{current.colour} is live (deploy {serving.deploy_id if serving else current.deploy_id})"
+        if current
+        else "nothing is live"
+    )
     return StageReport(
         stage="status",
-        conclusion="success",
-        title=f"{env_name}: {current.colour if current else 'nothing'} is live; lock {('free' if holder is None else 'HELD')}",
+        conclusion="success" if holder is None else "neutral",
+        title=f"{env_name}: {live_text}; lock {'free' if holder is None else 'HELD'}",
         facts=tuple(fact_rows),
+        advice=tuple(advice_items),
+        annotations=tuple(annotations),
         sections=tuple(sections),
         outputs=(
             ("live-colour", current.colour if current else ""),
+            ("serving-deploy", serving.deploy_id if serving else ""),
             ("lock-holder", holder.deploy_id if holder else ""),
         ),
         data={
             "live": current.__dict__ if current else None,
+            "serving": serving.__dict__ if serving else None,
+            "rollback_target": target.deploy_id if target else None,
             "lock": holder.__dict__ if holder else None,
+            "blocked": [dict(r) for r in blocked],
             **({"delivery": _delivery_data(delivery)} if delivery is not None else {}),
         },
     )

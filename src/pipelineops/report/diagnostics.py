@@ -37,7 +37,7 @@ def collect_versions(distributions: Iterable[str] = DISTRIBUTIONS) -> dict[str, 
 
 def render_diagnostics(versions: Mapping[str, str]) -> str:
     """A collapsed markdown block to paste into a bug report."""
-    table = render_table(("component", "version"), tuple((name, f"`{v}`") for name, v in versions.items()))
+    table = render_table(("component", "version"), tuple(versions.items()))
     return (
         f"<details><summary>Diagnostics (include these in a bug report)</summary>\n\n{table}\n\n</details>\n"
     )

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Mapping
 
-from pipelineops.report.model import StageReport
+from pipelineops.report.model import StageReport, cell_text
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def report_to_dict(report: StageReport) -> dict[str, object]:
         "title": report.title,
         "duration_s": report.duration_s,
         "run_url": report.run_url,
-        "facts": {key: value for key, value in report.facts},
+        "facts": {key: cell_text(value) for key, value in report.facts},
         "outputs": {name: value for name, value in report.outputs},
         "annotations": [
             {"level": a.level, "message": a.message, "title": a.title, "file": a.file, "line": a.line}
@@ -45,11 +45,31 @@ def report_to_dict(report: StageReport) -> dict[str, object]:
             {
                 "title": s.title,
                 "headers": list(s.headers),
-                "rows": [list(row) for row in s.rows],
+                "rows": [[cell_text(cell) for cell in row] for row in s.rows],
                 "text": s.text,
                 "collapsed": s.collapsed,
             }
             for s in report.sections
+        ],
+        "failures": [
+            {
+                "name": f.name,
+                "kind": f.kind,
+                "model": f.model,
+                "file": f.file,
+                "line": f.line,
+                "error": f.error,
+            }
+            for f in report.failures
+        ],
+        "advice": [
+            {
+                "text": a.text,
+                "command": a.command,
+                "link": {"label": a.link.label, "url": a.link.url} if a.link else None,
+                "level": a.level,
+            }
+            for a in report.advice
         ],
         "data": _jsonable(report.data),
     }

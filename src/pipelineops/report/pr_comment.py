@@ -1,6 +1,6 @@
 """Sticky PR comment bodies: one per chunk, each under GitHub's comment limit. Pure.
 
-GitHub rejects a comment body over 65,536 characters; the check runs use 65,535 bytes. We measure the
+GitHub rejects a comment body over 65,536 characters (65,535 bytes for some bodies). We measure the
 UTF-8 size (never smaller than the character count) against a budget well below both, and split between
 blocks (report headings, facts, sections) so that tables and code fences are never cut in half.
 """
@@ -12,13 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from pipelineops.report.markdown import (
-    render_annotations,
-    render_facts,
-    render_footer,
-    render_heading,
-    render_section,
-)
+from pipelineops.report.escape import link
+from pipelineops.report.markdown import head_blocks, render_footer, render_section
 from pipelineops.report.model import Section, StageReport
 
 logger = logging.getLogger(__name__)
@@ -52,7 +47,7 @@ def parse_marker(body: str, marker: str) -> tuple[int, int] | None:
 
 
 def _truncation_note(run_url: str | None) -> str:
-    where = f"[the run]({run_url})" if run_url else "the run log"
+    where = link("the run", run_url) if run_url else "the run log"
     return f"_… truncated, see {where} for the full output._"
 
 
@@ -114,8 +109,7 @@ def fit_section(section: Section, room: int, note: str) -> str:
 
 def _blocks(report: StageReport, room: int) -> list[str]:
     note = _truncation_note(report.run_url)
-    head = [render_heading(report), render_facts(report), render_annotations(report)]
-    blocks = [fit_text(block, room, note) for block in head if block]
+    blocks = [fit_text(block, room, note) for block in head_blocks(report)]
     blocks.extend(fit_section(section, room, note) for section in report.sections)
     footer = render_footer(report)
     if footer:

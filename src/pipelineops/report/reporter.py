@@ -288,8 +288,11 @@ class GithubActionsReporter:
     def publish(self, report: StageReport, *, json_mode: bool) -> None:
         rendered = render_json(report) if json_mode else render_terminal(report, color=True)
         actions.write_plain(self.stream, rendered)
+        for f in report.failures:  # every failure pinned to the run, and to its file on the diff
+            self._annotate("error", f.error.strip() or f.detail or f.name, f.name, f.file, f.line)
         for a in report.annotations:
-            self._annotate(a.level, a.message, a.title, a.file, a.line)
+            if not (report.failures and a.level == "error"):
+                self._annotate(a.level, a.message, a.title, a.file, a.line)
         for name, value in report.outputs:
             self.output(name, value)
         self.summary(render_markdown(report))

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from pipelineops.report.model import Conclusion, Section, StageReport, format_duration
+from pipelineops.report.model import (
+    Advice,
+    Cell,
+    Conclusion,
+    Failure,
+    Section,
+    StageReport,
+    cell_text,
+    format_duration,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +49,11 @@ def _clean(value: str) -> str:
 
 
 def render_table(
-    headers: tuple[str, ...], rows: tuple[tuple[str, ...], ...], *, indent: str = "  "
+    headers: tuple[str, ...], rows: tuple[tuple[Cell, ...], ...], *, indent: str = "  "
 ) -> list[str]:
     """Columns padded to the widest cell; a dashed rule under the headers when there are any."""
     width = max([len(headers), *(len(row) for row in rows)])
-    padded = [tuple(_clean(cell) for cell in row) + ("",) * (width - len(row)) for row in rows]
+    padded = [tuple(_clean(cell_text(cell)) for cell in row) + ("",) * (width - len(row)) for row in rows]
     head = tuple(_clean(cell) for cell in headers) + ("",) * (width - len(headers))
     sizes = [max([len(head[i]), *(len(row[i]) for row in padded)]) for i in range(width)]
 
@@ -70,16 +79,46 @@ def _section(section: Section, style: _Style) -> list[str]:
     return lines
 
 
+def _failure(failure: Failure) -> list[str]:
+    about = " ".join(part for part in (failure.kind, f"on {failure.model}" if failure.model else "") if part)
+    where = ""
+    if failure.file:
+        where = " in " + (failure.file if failure.line is None else f"{failure.file}:{failure.line}")
+    detail = f": {_clean(failure.detail)}" if failure.detail else ""
+    lines = [f"  - {_clean(failure.name)}{f' ({about})' if about else ''}{where}{detail}"]
+    lines.extend(f"      {line}".rstrip() for line in failure.error.strip("\n").splitlines())
+    return lines
+
+
+def _advice(advice: Advice) -> list[str]:
+    mark = "! " if advice.level == "warning" else "- "
+    text = _clean(advice.text)
+    if advice.link is not None:
+        text += f" {_clean(advice.link.label)}: {advice.link.url}"
+    lines = [f"  {mark}{text}"]
+    lines.extend(f"      {line}".rstrip() for line in advice.command.strip("\n").splitlines())
+    return lines
+
+
 def render_terminal(report: StageReport, *, color: bool) -> str:
-    """The report as readable plain text; ``color`` adds ANSI escapes (never when False)."""
+    """The report as readable plain text in the one order (verdict, what failed, what to do, warnings,
+    facts, details); ``color`` adds ANSI escapes (never when False)."""
     style = _Style(color=color)
     lines = [
         f"{style(_label(report.conclusion), _COLOURS[report.conclusion] + _BOLD)} "
         f"{report.stage}: {_clean(report.title)}"
     ]
-    if report.facts:
-        lines.extend(render_table((), tuple((key, value) for key, value in report.facts)))
+    if report.failures:
+        lines.append(style("What failed:", _BOLD))
+        for failure in report.failures:
+            lines.extend(_failure(failure))
+    if report.advice:
+        lines.append(style("What to do:", _BOLD))
+        for advice in report.advice:
+            lines.extend(_advice(advice))
     for annotation in report.annotations:
+        if report.failures and annotation.level == "error":
+            continue
         where = ""
         if annotation.file:
             where = annotation.file if annotation.line is None else f"{annotation.file}:{annotation.line}"
@@ -87,6 +126,8 @@ def render_terminal(report: StageReport, *, color: bool) -> str:
         title = f"{_clean(annotation.title)}: " if annotation.title else ""
         level = style(annotation.level, _COLOURS[annotation.level])
         lines.append(f"  {level}: {where}{title}{annotation.message.strip()}")
+    if report.facts:
+        lines.extend(render_table((), tuple((key, value) for key, value in report.facts)))
     for section in report.sections:
         lines.append("")
         lines.extend(_section(section, style))

@@ -17,6 +17,6 @@ def test_render_diagnostics_is_a_collapsed_table() -> None:
     text = render_diagnostics({"pipelineops": "0.1.0", "os": "Linux|x"})
     assert text == (
         "<details><summary>Diagnostics (include these in a bug report)</summary>\n\n"
-        "| component | version |\n| --- | --- |\n| pipelineops | `0.1.0` |\n| os | `Linux\\|x` |\n\n"
+        "| component | version |\n| --- | --- |\n| pipelineops | 0.1.0 |\n| os | Linux\\|x |\n\n"
         "</details>\n"
     )

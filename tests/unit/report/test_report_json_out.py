@@ -21,6 +21,8 @@ def test_render_json_has_every_key_in_a_fixed_order(deploy_report: StageReport) 
         "outputs",
         "annotations",
         "sections",
+        "failures",
+        "advice",
         "data",
     ]
     assert payload["schema_version"] == SCHEMA_VERSION

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelineops.report.model import StageReport
+from pipelineops.report.model import Annotation, Failure, StageReport
 from pipelineops.report.reporter import GithubActionsReporter, TerminalReporter, make_reporter
 
 
@@ -165,3 +165,23 @@ def test_github_actions_logs_every_tool_line_as_plain_text() -> None:
     stream = io.StringIO()
     GithubActionsReporter({}, stream).tool_output("21:00:01  1 of 9 START sql table model X ... [RUN]")
     assert stream.getvalue() == "21:00:01  1 of 9 START sql table model X ... [RUN]\n"
+
+
+def test_github_reporter_pins_each_failure_and_drops_duplicate_error_annotations(
+    gh_env: dict[str, str],
+) -> None:
+    stream = io.StringIO()
+    report = StageReport(
+        "slim-ci",
+        "failure",
+        "t",
+        failures=(Failure("t1", "Got 1 result", file="dbt/x.yml"), Failure("cause", detail="why")),
+        annotations=(Annotation("error", "dup"), Annotation("warning", "spot")),
+    )
+    GithubActionsReporter(gh_env, stream).publish(report, json_mode=False)
+    lines = [line for line in stream.getvalue().splitlines() if line.startswith("::")]
+    assert lines == [
+        "::error file=dbt/x.yml,title=t1::Got 1 result",
+        "::error title=cause::why",
+        "::warning::spot",
+    ]

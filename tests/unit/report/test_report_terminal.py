@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from pipelineops.report.model import Annotation, Section, StageReport
+from pipelineops.report.model import Advice, Annotation, Failure, Link, Section, StageReport
 from pipelineops.report.terminal import render_table, render_terminal
 
 
 def test_render_terminal_plain_aligns_facts_and_tables(deploy_report: StageReport) -> None:
     assert render_terminal(deploy_report, color=False) == (
         "[SUCCESS] bluegreen-swap: Deployed GREEN to prod in 41.2 s\n"
+        "  warning: models/x.sql:3: Slow: model x is slow\n"
         "  environment  prod\n"
         "  colour       GREEN\n"
         "  deploy id    d-42\n"
-        "  warning: models/x.sql:3: Slow: model x is slow\n"
         "\n"
         "== Checks ==\n"
         "  check       result\n"
@@ -52,3 +52,34 @@ def test_render_terminal_minimal_report_has_no_footer() -> None:
 
 def test_render_table_without_headers_pads_ragged_rows_and_flattens_newlines() -> None:
     assert render_table((), (("a\nb", "c"), ("long",))) == ["  a b   c", "  long"]
+
+
+def test_render_terminal_puts_failures_then_advice_then_the_rest() -> None:
+    report = StageReport(
+        "slim-ci",
+        "failure",
+        "1 failed",
+        facts=(("pr", Link("7", "https://h/pr/7")),),
+        failures=(Failure("t", "Got 12 results\n", kind="test", model="orders", file="dbt/x.yml", line=3),),
+        advice=(
+            Advice("Reproduce:", command="dbt build -s t"),
+            Advice("Open", link=Link("the run", "https://h/r"), level="warning"),
+        ),
+        annotations=(Annotation("error", "t: boom"), Annotation("warning", "spot")),
+    )
+    assert render_terminal(report, color=False) == (
+        "[FAILURE] slim-ci: 1 failed\n"
+        "What failed:\n"
+        "  - t (test on orders) in dbt/x.yml:3\n"
+        "      Got 12 results\n"
+        "What to do:\n"
+        "  - Reproduce:\n"
+        "      dbt build -s t\n"
+        "  ! Open the run: https://h/r\n"
+        "  warning: spot\n"
+        "  pr  7 (https://h/pr/7)\n"
+    )
+    bare = StageReport("x", "failure", "t", failures=(Failure("build", file="m.sql"),))
+    assert "  - build in m.sql\n" in render_terminal(bare, color=False)
+    cause = StageReport("x", "failure", "t", failures=(Failure("cause", detail="the lock is held"),))
+    assert "  - cause: the lock is held\n" in render_terminal(cause, color=False)
