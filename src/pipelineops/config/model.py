@@ -44,6 +44,21 @@ class ChecksConfig:
 
 
 @dataclass(frozen=True)
+class DataDiffConfig:
+    """``slim_ci.diff``: the data diff of a pull request's modified models against production."""
+
+    enabled: bool = True
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    threshold: int = 1_000_000
+    budget_seconds: int = 120
+    sensitive: tuple[str, ...] = ()
+    examples: int = 3
+
+    def keys_by_model(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.keys)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -62,6 +77,7 @@ class Config:
     require_reason_in: tuple[EnvName, ...] = ("prod",)
     keep_aside_hours: int = 72
     reader_roles: tuple[str, ...] = ()
+    slim_ci_diff: DataDiffConfig = DataDiffConfig()
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The named environment; ``UserError`` naming the configured ones when absent."""
