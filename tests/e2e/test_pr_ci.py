@@ -193,6 +193,15 @@ def test_pull_request_ci_builds_the_change_comments_and_cleans_up(
     comments = [c for c in fake.comments.values() if c["_issue"] == 7]
     assert len(comments) == 1 and comments[0]["body"].startswith("<!-- pipelineops:slim-ci part=1/1 -->")
     assert "stg_orders" in comments[0]["body"] and "file changed" in comments[0]["body"]
+    # a comment-only change: the data diff of the modified model shows no change at all
+    (diff,) = report["data"]["data_diff"]
+    assert (diff["name"], diff["status"], diff["key"]) == ("stg_orders", "compared", ["order_id"])
+    assert diff["pr_rows"] == diff["prod_rows"] > 0 and diff["row_delta"] == 0
+    assert diff["counts"] == {
+        "added": 0, "removed": 0, "matched": diff["pr_rows"], "changed": 0, "unchanged": diff["pr_rows"]
+    }
+    assert not any(c["changed"] for c in diff["columns"]) and diff["schema"]["added"] == []
+    assert "#### Data changes" in comments[0]["body"]
     first_id = comments[0]["id"]
     # ... edited in place by the next run (the stored body stands for an earlier push)
     fake.comments[first_id]["body"] = (
