@@ -198,7 +198,11 @@ def test_pull_request_ci_builds_the_change_comments_and_cleans_up(
     assert (diff["name"], diff["status"], diff["key"]) == ("stg_orders", "compared", ["order_id"])
     assert diff["pr_rows"] == diff["prod_rows"] > 0 and diff["row_delta"] == 0
     assert diff["counts"] == {
-        "added": 0, "removed": 0, "matched": diff["pr_rows"], "changed": 0, "unchanged": diff["pr_rows"]
+        "added": 0,
+        "removed": 0,
+        "matched": diff["pr_rows"],
+        "changed": 0,
+        "unchanged": diff["pr_rows"],
     }
     assert not any(c["changed"] for c in diff["columns"]) and diff["schema"]["added"] == []
     assert "#### Data changes" in comments[0]["body"]

@@ -114,7 +114,7 @@ def find_key(
 
 def _is_pii(column: Mapping[str, object]) -> bool:
     for meta in (obj(column.get("meta")), obj(obj(column.get("config")).get("meta"))):
-        if meta.get("pii") is True or str(meta.get("pii")).lower() == "true":
+        if str(meta.get("pii")).lower() == "true":
             return True
     return False
 

@@ -7,6 +7,7 @@ punctuation escaped, mentions broken) or inside a fenced block; sensitive column
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -130,25 +131,24 @@ def _change_rows(d: ModelDiff) -> list[tuple[str, ...]]:
     return rows
 
 
+def _pair(old: str | None, new: str | None) -> str:
+    return f"{'-' if old is None else _cell(old)} → {'-' if new is None else _cell(new)}"
+
+
 def _profile_rows(d: ModelDiff) -> list[tuple[str, ...]]:
+    """One row per PR column; MIN/MAX not computed (sensitive, boolean, nested) read as hidden."""
     before = {p.name.upper(): p for p in d.profile_prod}
     rows: list[tuple[str, ...]] = []
     for p in d.profile_pr:
         b = before.get(p.name.upper())
-
-        def pair(old: str | None, new: str | None) -> str:
-            if old is None and new is None:
-                return HIDDEN
-            return f"{_cell(old or '-')} → {_cell(new or '-')}"
-
-        extremes = b is not None and b.min is not None
+        hidden = p.min is None and p.max is None
         rows.append(
             (
                 _cell(p.name),
                 f"{b.null_pct:g}% → {p.null_pct:g}%" if b else f"- → {p.null_pct:g}%",
                 f"{b.distinct:,} → {p.distinct:,}" if b else f"- → {p.distinct:,}",
-                pair(b.min if extremes and b else None, p.min),
-                pair(b.max if extremes and b else None, p.max),
+                HIDDEN if hidden else _pair(b.min if b else None, p.min),
+                HIDDEN if hidden else _pair(b.max if b else None, p.max),
             )
         )
     return rows
@@ -188,7 +188,7 @@ def sections(diffs: Sequence[ModelDiff]) -> tuple[Section, ...]:
 
 
 def as_json(diffs: Sequence[ModelDiff]) -> list[dict[str, object]]:
-    """The same numbers for other tools (``--json``): every field, plus the derived ones."""
+    """The same numbers for other tools (``--json``): every field, plus the derived ones (JSON types only)."""
     out: list[dict[str, object]] = []
     for d in diffs:
         item = asdict(d)
@@ -197,5 +197,5 @@ def as_json(diffs: Sequence[ModelDiff]) -> list[dict[str, object]]:
             item["counts"] = {**asdict(d.counts), "unchanged": d.counts.unchanged}
             item["counts"].pop("per_column")
         item["columns"] = [{**asdict(c), "pct": c.pct} for c in d.columns]
-        out.append(item)
+        out.append(json.loads(json.dumps(item)))
     return out

@@ -67,7 +67,7 @@ def test_every_snowflake_statement_passes_the_strict_check(case: GoldenCase) -> 
 
 def _local_tables() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    con.execute('ATTACH \':memory:\' AS "ANALYTICS"')
+    con.execute("ATTACH ':memory:' AS \"ANALYTICS\"")
     for schema in ("CI_PR_42_MARTS", "MARTS"):
         con.execute(f'CREATE SCHEMA "ANALYTICS"."{schema}"')
         con.execute(
