@@ -127,3 +127,29 @@ def test_examples_are_left_out_when_the_key_is_sensitive(engine: LocalEngine) ->
     (d,) = diff_models(engine, [spec(sensitive=frozenset({"ID"}))], CFG)
     assert d.added_keys == () and all(c.examples == () for c in d.columns)
     assert "no example keys" in d.notes[0]
+
+
+def test_the_sections_go_before_the_folded_plan_and_the_numbers_into_the_json() -> None:
+    from pipelineops.commands.data_diff import attach, read_plan
+    from pipelineops.report.model import Section, StageReport
+
+    report = StageReport(
+        "slim-ci",
+        "success",
+        "t",
+        sections=(Section("Selected"), Section("Plan", text="x", collapsed=True)),
+        data={"pr": 5},
+    )
+    d = dd.ModelDiff("customers", "model.demo.customers", "compared", "pr")
+    merged = attach(report, [d])
+    assert [s.title.split(" — ")[0] for s in merged.sections] == [
+        "Selected",
+        "Data changes",
+        "Data changes: customers",
+        "Plan",
+    ]
+    assert merged.data["pr"] == 5 and merged.data["data_diff"][0]["name"] == "customers"  # type: ignore[index]
+    plan = read_plan([spec(), spec(prod=None, keys=())], CFG, "snowflake")
+    first, second = plan.steps
+    assert first.sql[0] == "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 60" and len(first.sql) == 4
+    assert "key diff on id" in first.why and "column profiles" in second.why and len(second.sql) == 2
