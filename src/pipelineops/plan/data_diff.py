@@ -17,6 +17,7 @@ a ``unique`` and a ``not_null`` test (or constraint). Sensitive columns (``meta.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -291,7 +292,8 @@ def _value(row: Mapping[str, object], name: str) -> object:
 
 
 def _int(value: object) -> int:
-    return int(str(value)) if value is not None else 0
+    """A count as the engine returns it (int, Decimal, or a float such as ``1.0`` from a SUM)."""
+    return int(Decimal(str(value))) if value is not None else 0
 
 
 def key_counts(row: Mapping[str, object], compared: int) -> KeyCounts:
