@@ -17,9 +17,9 @@ a ``unique`` and a ``not_null`` test (or constraint). Sensitive columns (``meta.
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Literal
 
 from pipelineops.plan.manifest_facts import obj
