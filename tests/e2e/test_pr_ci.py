@@ -279,7 +279,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_data_changes_of_a_mart_logic_change_with_exact_numbers_and_no_sensitive_value(
     project: Project, tmp_path: Path
 ) -> None:
-    """PR 10: dim_customers drops every tenth customer without orders, re-segments (vip from 800), upper-cases e-mail and
+    """PR 10: dim_customers drops every tenth customer who never ordered, re-segments (vip from 800), upper-cases e-mail and
     name (both sensitive: config and meta.pii); dim_products loses its unique test (keyless: profile)."""
     _pr_branch(project, "pr-10")
     marts = project.root / "dbt" / "models" / "marts"
@@ -289,7 +289,8 @@ def test_data_changes_of_a_mart_logic_change_with_exact_numbers_and_no_sensitive
     _edit(
         marts / "dim_customers.sql",
         "from joined\n",
-        "from joined\nwhere not (customer_id % 10 = 0 and order_count = 0)\n",
+        "from joined\nwhere customer_id % 10 != 0\n"
+        "    or customer_id in (select customer_id from {{ ref('int_orders_enriched') }})\n",
     )
     _edit(marts / "dim_products.sql", "from products\nleft join", "-- reviewed\nfrom products\nleft join")
     yml = marts / "_marts.yml"
