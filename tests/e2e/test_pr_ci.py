@@ -279,13 +279,22 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_data_changes_of_a_mart_logic_change_with_exact_numbers_and_no_sensitive_value(
     project: Project, tmp_path: Path
 ) -> None:
-    """PR 10: dim_customers drops every tenth customer who never ordered, re-segments (vip from 800), upper-cases e-mail and
-    name (both sensitive: config and meta.pii); dim_products loses its unique test (keyless: profile)."""
+    """PR 10: dim_customers drops every tenth customer who never ordered, re-segments (vip from 800),
+    upper-cases the e-mail of even ids and the name of every fifth (both sensitive: config, meta.pii);
+    dim_products loses its unique test (keyless: profile)."""
     _pr_branch(project, "pr-10")
     marts = project.root / "dbt" / "models" / "marts"
     _edit(marts / "dim_customers.sql", "when lifetime_value >= 1000", "when lifetime_value >= 800")
-    _edit(marts / "dim_customers.sql", "cast(email as", "cast(upper(email) as")
-    _edit(marts / "dim_customers.sql", "cast(full_name as", "cast(upper(full_name) as")
+    _edit(
+        marts / "dim_customers.sql",
+        "cast(email as",
+        "cast(case when customer_id % 2 = 0 then upper(email) else email end as",
+    )
+    _edit(
+        marts / "dim_customers.sql",
+        "cast(full_name as",
+        "cast(case when customer_id % 5 = 0 then upper(full_name) else full_name end as",
+    )
     _edit(
         marts / "dim_customers.sql",
         "from joined\n",
@@ -348,11 +357,11 @@ def test_data_changes_of_a_mart_logic_change_with_exact_numbers_and_no_sensitive
     }
     assert shown == {
         "rows": (1200, 1189, -11),
-        "counts": {"added": 0, "removed": 11, "matched": 1189, "changed": 1189, "unchanged": 0},
-        "customer_segment": 0,
-        "email": 1189,
-        "full_name": 1189,
-        "removed_keys": [],
+        "counts": {"added": 0, "removed": 11, "matched": 1189, "changed": 761, "unchanged": 428},
+        "customer_segment": 115,
+        "email": 589,
+        "full_name": 229,
+        "removed_keys": ["110", "340", "510"],
         "products": (120, 120),
     }, shown
     assert columns["customer_segment"]["changed"] == len(segment)
@@ -374,7 +383,7 @@ def test_data_changes_of_a_mart_logic_change_with_exact_numbers_and_no_sensitive
     body = comment.read_text(encoding="utf-8")
     assert (
         "#### Data changes" in body
-        and "| dim_customers | same | 1,200 | 1,189 | -11 | 0 | 11 | 1,189 | 0 |" in body
+        and "| dim_customers | same | 1,200 | 1,189 | -11 | 0 | 11 | 761 | 428 |" in body
     ), [line for line in body.splitlines() if line.startswith("| dim_")]
     assert "<details><summary>Data changes: dim_customers" in body and "profile-only" in body
     sensitive = {str(r[c]) for r in [*prod.values(), *pr.values()] for c in ("email", "full_name")}
