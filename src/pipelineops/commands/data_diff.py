@@ -155,12 +155,16 @@ class _Model:
         out = replace(
             out,
             profile_prod=plan.profiles(
-                self.query(sql.profile(spec.prod, prod_cols, d, approx=approx))[0], prod_cols
+                self.query(sql.profile(spec.prod, prod_cols, d, approx=approx))[0],
+                prod_cols,
+                spec.sensitive,
             ),
         )
         return replace(
             out,
-            profile_pr=plan.profiles(self.query(sql.profile(spec.pr, pr_cols, d, approx=approx))[0], pr_cols),
+            profile_pr=plan.profiles(
+                self.query(sql.profile(spec.pr, pr_cols, d, approx=approx))[0], pr_cols, spec.sensitive
+            ),
         )
 
 

@@ -269,6 +269,7 @@ class ColumnProfile:
     distinct: int
     min: str | None = None
     max: str | None = None
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -322,7 +323,11 @@ def key_text(row: Mapping[str, object], width: int) -> str:
     return ", ".join(text(_value(row, f"k_{i}")) for i in range(1, width + 1))
 
 
-def profiles(row: Mapping[str, object], columns: Sequence[ProfileColumn]) -> tuple[ColumnProfile, ...]:
+def profiles(
+    row: Mapping[str, object], columns: Sequence[ProfileColumn], sensitive: frozenset[str] = frozenset()
+) -> tuple[ColumnProfile, ...]:
+    """The profile query's one row, per column; ``sensitive`` (upper-cased names) marks columns whose
+    MIN/MAX were left out because they are sensitive."""
     rows = _int(_value(row, "n"))
     out = []
     for i, c in enumerate(columns, 1):
@@ -334,6 +339,7 @@ def profiles(row: Mapping[str, object], columns: Sequence[ProfileColumn]) -> tup
                 distinct=_int(_value(row, f"d_{i}")),
                 min=text(_value(row, f"min_{i}")) if c.extremes else None,
                 max=text(_value(row, f"max_{i}")) if c.extremes else None,
+                sensitive=c.name.upper() in sensitive,
             )
         )
     return tuple(out)

@@ -136,19 +136,19 @@ def _pair(old: str | None, new: str | None) -> str:
 
 
 def _profile_rows(d: ModelDiff) -> list[tuple[str, ...]]:
-    """One row per PR column; MIN/MAX not computed (sensitive, boolean, nested) read as hidden."""
+    """One row per PR column; MIN/MAX not computed read as hidden (sensitive) or n/a (boolean, nested)."""
     before = {p.name.upper(): p for p in d.profile_prod}
     rows: list[tuple[str, ...]] = []
     for p in d.profile_pr:
         b = before.get(p.name.upper())
-        hidden = p.min is None and p.max is None
+        hidden = "" if p.min is not None or p.max is not None else HIDDEN if p.sensitive else "n/a"
         rows.append(
             (
                 _cell(p.name),
                 f"{b.null_pct:g}% → {p.null_pct:g}%" if b else f"- → {p.null_pct:g}%",
                 f"{b.distinct:,} → {p.distinct:,}" if b else f"- → {p.distinct:,}",
-                HIDDEN if hidden else _pair(b.min if b else None, p.min),
-                HIDDEN if hidden else _pair(b.max if b else None, p.max),
+                hidden or _pair(b.min if b else None, p.min),
+                hidden or _pair(b.max if b else None, p.max),
             )
         )
     return rows

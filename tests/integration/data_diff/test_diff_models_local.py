@@ -87,6 +87,7 @@ def test_a_keyless_model_gets_column_profiles_labelled_profile_only(engine: Loca
     assert (prod["segment"].distinct, pr["segment"].distinct) == (2, 3)
     assert pr["email"].min is None and pr["email"].distinct == 1_950
     assert pr["even"].min is None and pr["even"].null_pct == 0.0
+    assert pr["email"].sensitive and prod["email"].sensitive and not pr["even"].sensitive
     assert "profile-only" in render.sections([d])[0].rows[0][-1]
 
 

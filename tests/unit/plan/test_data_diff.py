@@ -192,9 +192,9 @@ def test_values_become_short_text_and_keys_join() -> None:
 def test_profiles_give_null_share_distinct_and_extremes_only_where_asked() -> None:
     cols = (ProfileColumn("a"), ProfileColumn("b", extremes=False))
     row = {"n": 4, "nn_1": 3, "d_1": 2, "min_1": 1, "max_1": 9, "nn_2": 4, "d_2": 4, "min_2": "secret"}
-    a, b = dd.profiles(row, cols)
+    a, b = dd.profiles(row, cols, frozenset({"B"}))
     assert a == dd.ColumnProfile("a", 25.0, 2, "1", "9")
-    assert b == dd.ColumnProfile("b", 0.0, 4, None, None)
+    assert b == dd.ColumnProfile("b", 0.0, 4, None, None, sensitive=True)
     assert dd.profiles({"n": 0}, cols[:1])[0].null_pct == 0.0
 
 

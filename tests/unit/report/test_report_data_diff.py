@@ -51,7 +51,8 @@ PROFILE = dd.ModelDiff(
     key_source="no key",
     profile_pr=(
         dd.ColumnProfile("n", 0.0, 3, "1", "3"),
-        dd.ColumnProfile("email", 50.0, 1),
+        dd.ColumnProfile("email", 50.0, 1, sensitive=True),
+        dd.ColumnProfile("ok", 0.0, 2),
         dd.ColumnProfile("x", 0.0, 3, "a", None),
     ),
     profile_prod=(dd.ColumnProfile("n", 0.0, 2, "1", "2"), dd.ColumnProfile("email", 0.0, 2)),
@@ -117,6 +118,7 @@ def test_profile_only_details_compare_each_column_side_by_side_without_sensitive
     rows = {r[0]: r for r in section.rows}
     assert rows["n"][1:] == ("0% → 0%", "2 → 3", "1 → 1", "2 → 3")
     assert rows["email"][1:] == ("0% → 50%", "2 → 1", render.HIDDEN, render.HIDDEN)
+    assert rows["ok"][3:] == ("n/a", "n/a")
     assert rows["x"][1:3] == ("- → 0%", "- → 3")
     assert rows["x"][3:] == ("- → a", "- → -")
 
