@@ -50,6 +50,15 @@ def _slim_ci(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _data_diff(p: argparse.ArgumentParser) -> None:
+    _pr(p)
+    p.add_argument(
+        "--state-dir",
+        help="folder with the production manifest.json (default: the manifest the last deploy of "
+        "slim_ci.defer_to published in the journal)",
+    )
+
+
 def _bluegreen(p: argparse.ArgumentParser) -> None:
     p.add_argument("--deploy-id", help="id of this deploy (default: from the CI run, or time + git sha)")
     p.add_argument("--git-sha", help="commit being deployed (default: git rev-parse HEAD)")
@@ -255,6 +264,19 @@ STAGES: tuple[Stage, ...] = (
         _slim_ci,
         default_env="dev",
         preflight=True,
+    ),
+    Stage(
+        "data-diff",
+        "what a PR's modified models do to production's data (rows added, removed, changed)",
+        "Compares each modified model of the slim-ci selection, as built in CI_PR_<n>*, with the\n"
+        "production relation it replaces: columns added/removed/retyped, row counts, and on the model's\n"
+        "key rows added, removed, changed and unchanged with per-column change rates and examples\n"
+        "(without a key: column profiles). Runs in the warehouse, sampled by key hash above\n"
+        "slim_ci.diff.threshold rows, within slim_ci.diff.budget_seconds per model; sensitive columns are\n"
+        "only counted. Run slim-ci first (it also adds this to its PR comment).",
+        "data_diff",
+        _data_diff,
+        default_env="dev",
     ),
     Stage(
         "bluegreen-swap",

@@ -193,6 +193,19 @@ def test_pull_request_ci_builds_the_change_comments_and_cleans_up(
     comments = [c for c in fake.comments.values() if c["_issue"] == 7]
     assert len(comments) == 1 and comments[0]["body"].startswith("<!-- pipelineops:slim-ci part=1/1 -->")
     assert "stg_orders" in comments[0]["body"] and "file changed" in comments[0]["body"]
+    # a comment-only change: the data diff of the modified model shows no change at all
+    (diff,) = report["data"]["data_diff"]
+    assert (diff["name"], diff["status"], diff["key"]) == ("stg_orders", "compared", ["order_id"])
+    assert diff["pr_rows"] == diff["prod_rows"] > 0 and diff["row_delta"] == 0
+    assert diff["counts"] == {
+        "added": 0,
+        "removed": 0,
+        "matched": diff["pr_rows"],
+        "changed": 0,
+        "unchanged": diff["pr_rows"],
+    }
+    assert not any(c["changed"] for c in diff["columns"]) and diff["schema"]["added"] == []
+    assert "#### Data changes" in comments[0]["body"]
     first_id = comments[0]["id"]
     # ... edited in place by the next run (the stored body stands for an earlier push)
     fake.comments[first_id]["body"] = (
@@ -239,3 +252,173 @@ def test_a_pr_that_changes_no_dbt_node_builds_nothing(project: Project, tmp_path
     assert not (project.pr_target(8) / "run_results.json").exists()
     assert not {s for s in project.schemas() if pr_of_schema(s) == 8}
     assert "Skipped because this PR changes no dbt node" in comment.read_text(encoding="utf-8")
+
+
+# --- data diff ------------------------------------------------------------------------------------------
+
+
+def _rows(project: Project, relation: str) -> dict[int, dict[str, Any]]:
+    engine = LocalEngine(project.warehouse)
+    try:
+        return {int(str(r["customer_id"])): dict(r) for r in engine.query(f"SELECT * FROM {relation}")}
+    finally:
+        engine.close()
+
+
+def _pr_branch(project: Project, name: str) -> None:
+    project.git("checkout", "-q", "main")
+    project.git("checkout", "-q", "-b", name)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_data_changes_of_a_mart_logic_change_with_exact_numbers_and_no_sensitive_value(
+    project: Project, tmp_path: Path
+) -> None:
+    """PR 10: dim_customers drops every tenth customer who never ordered, re-segments (vip from 800),
+    upper-cases the e-mail of even ids and the name of every fifth (both sensitive: config, meta.pii);
+    dim_products loses its unique test (keyless: profile)."""
+    _pr_branch(project, "pr-10")
+    marts = project.root / "dbt" / "models" / "marts"
+    _edit(marts / "dim_customers.sql", "when lifetime_value >= 1000", "when lifetime_value >= 800")
+    _edit(
+        marts / "dim_customers.sql",
+        "cast(email as",
+        "cast(case when customer_id % 2 = 0 then upper(email) else email end as",
+    )
+    _edit(
+        marts / "dim_customers.sql",
+        "cast(full_name as",
+        "cast(case when customer_id % 5 = 0 then upper(full_name) else full_name end as",
+    )
+    _edit(
+        marts / "dim_customers.sql",
+        "from joined\n",
+        "from joined\nwhere customer_id % 10 != 0\n"
+        "    or customer_id in (select customer_id from {{ ref('int_orders_enriched') }})\n",
+    )
+    _edit(marts / "dim_products.sql", "from products\nleft join", "-- reviewed\nfrom products\nleft join")
+    yml = marts / "_marts.yml"
+    _edit(yml, "      - name: full_name\n", "      - name: full_name\n        config: {meta: {pii: true}}\n")
+    _edit(
+        yml,
+        "      - name: product_id\n        data_type: bigint\n        constraints: [{type: not_null}]\n"
+        "        data_tests: [unique, not_null]",
+        "      - name: product_id\n        data_type: bigint\n        constraints: [{type: not_null}]\n"
+        "        data_tests: [not_null]",
+    )
+    config = project.root / "pipelineops.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "slim_ci:\n  diff:\n    sensitive: [dim_customers.email]\n",
+        encoding="utf-8",
+    )
+    project.git("commit", "-qam", "PR 10: dim_customers logic")
+    comment = tmp_path / "comment.md"
+    code, out, err = project.cli(
+        "slim-ci", "--pr", "10", "--base-ref", "main", "--comment-file", str(comment), "--json", "--debug"
+    )
+    assert code == 0, [line for line in out.splitlines() if '"title"' in line or '"message"' in line][:20]
+    diffs = {d["name"]: d for d in _json_report(out)["data"]["data_diff"]}
+    assert set(diffs) == {"dim_customers", "dim_products"}
+
+    # the oracle: both relations read whole, compared in Python
+    prod = _rows(project, '"lake"."MARTS"."dim_customers"')
+    pr = _rows(project, '"lake"."CI_PR_10_MARTS"."dim_customers"')
+    both = prod.keys() & pr.keys()
+    changed = {k for k in both if prod[k] != pr[k]}
+    segment = sorted(k for k in both if prod[k]["customer_segment"] != pr[k]["customer_segment"])
+    d = diffs["dim_customers"]
+    assert (d["status"], d["key"], d["key_source"]) == (
+        "compared",
+        ["customer_id"],
+        "unique + not_null tests",
+    )
+    assert (d["prod_rows"], d["pr_rows"]) == (len(prod), len(pr))
+    assert d["counts"] == {
+        "added": len(pr.keys() - prod.keys()),
+        "removed": len(prod.keys() - pr.keys()),
+        "matched": len(both),
+        "changed": len(changed),
+        "unchanged": len(both) - len(changed),
+    }
+    columns = {c["name"]: c for c in d["columns"]}
+    shown = {
+        "rows": (d["prod_rows"], d["pr_rows"], d["row_delta"]),
+        "counts": d["counts"],
+        "customer_segment": columns["customer_segment"]["changed"],
+        "email": columns["email"]["changed"],
+        "full_name": columns["full_name"]["changed"],
+        "removed_keys": d["removed_keys"],
+        "products": (diffs["dim_products"]["prod_rows"], diffs["dim_products"]["pr_rows"]),
+    }
+    assert shown == {
+        "rows": (1200, 1189, -11),
+        "counts": {"added": 0, "removed": 11, "matched": 1189, "changed": 761, "unchanged": 428},
+        "customer_segment": 115,
+        "email": 589,
+        "full_name": 229,
+        "removed_keys": ["110", "340", "510"],
+        "products": (120, 120),
+    }, shown
+    assert columns["customer_segment"]["changed"] == len(segment)
+    assert [e[0] for e in columns["customer_segment"]["examples"]] == [str(k) for k in segment[:3]]
+    assert all(
+        e[1:] == ["repeat", "vip"] or e[1:] == ["one_time", "vip"]
+        for e in columns["customer_segment"]["examples"]
+    )
+    assert columns["email"]["sensitive"] and columns["email"]["examples"] == []
+    assert columns["full_name"]["sensitive"] and columns["full_name"]["examples"] == []
+    assert d["schema"]["added"] == []
+
+    p = diffs["dim_products"]
+    assert p["status"] == "profile-only" and p["counts"] is None and p["prod_rows"] == p["pr_rows"]
+    assert [(x["name"], x["distinct"]) for x in p["profile_pr"]] == [
+        (x["name"], x["distinct"]) for x in p["profile_prod"]
+    ]
+
+    body = comment.read_text(encoding="utf-8")
+    assert (
+        "#### Data changes" in body
+        and "| dim_customers | same | 1,200 | 1,189 | -11 | 0 | 11 | 761 | 428 |" in body
+    ), [line for line in body.splitlines() if line.startswith("| dim_")]
+    assert "<details><summary>Data changes: dim_customers" in body and "profile-only" in body
+    sensitive = {str(r[c]) for r in [*prod.values(), *pr.values()] for c in ("email", "full_name")}
+    for text in (body, out, err):
+        leaked = [v for v in sensitive if v in text]
+        assert not leaked, leaked[:3]
+
+    # the same numbers from the command of its own
+    code, out, err = project.cli("data-diff", "--pr", "10", "--json")
+    assert code == 0, out[-3000:] + err[-3000:]
+    again = {x["name"]: x for x in _json_report(out)["data"]["data_diff"]}
+    assert (
+        again["dim_customers"]["counts"] == d["counts"] and again["dim_customers"]["columns"] == d["columns"]
+    )
+
+
+def test_data_changes_of_a_pr_that_adds_a_column(project: Project, tmp_path: Path) -> None:
+    _pr_branch(project, "pr-11")
+    model = project.root / "dbt" / "models" / "staging" / "stg_customers.sql"
+    _edit(
+        model,
+        "    lower(email) as email,",
+        "    lower(email) as email,\n    length(first_name) as first_name_length,",
+    )
+    project.git("commit", "-qam", "PR 11: a new column")
+    comment = tmp_path / "comment.md"
+    code, out, err = project.cli(
+        "slim-ci", "--pr", "11", "--base-ref", "main", "--comment-file", str(comment), "--json"
+    )
+    assert code == 0, out[-3000:] + err[-3000:]
+    (d,) = _json_report(out)["data"]["data_diff"]
+    assert (d["name"], d["status"], d["prod_rows"], d["pr_rows"]) == ("stg_customers", "compared", 1200, 1200)
+    assert [c["name"] for c in d["schema"]["added"]] == ["first_name_length"]
+    assert d["schema"]["removed"] == [] and d["schema"]["retyped"] == []
+    assert d["counts"] == {"added": 0, "removed": 0, "matched": 1200, "changed": 0, "unchanged": 1200}
+    body = comment.read_text(encoding="utf-8")
+    assert "| stg_customers | +1 col | 1,200 | 1,200 | +0 | 0 | 0 | 0 | 1,200 |" in body
+    assert "first\\_name\\_length | added (" in body

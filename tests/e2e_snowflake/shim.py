@@ -42,6 +42,10 @@ Rules:
   (https://docs.snowflake.com/en/sql-reference/identifiers-syntax): every object of the lane is created
   unquoted or quoted upper-case, so a qualified name whose quoted last part has a lower-case letter names
   nothing (002003), where DuckDB would resolve it case-insensitively.
+* ``ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = n`` (0 to 604800) and ``ALTER SESSION UNSET
+  STATEMENT_TIMEOUT_IN_SECONDS`` are accepted and enforce nothing: the emulator's statements are small
+  (https://docs.snowflake.com/en/sql-reference/parameters#statement-timeout-in-seconds); a value out of
+  range is refused (001008).
 * ``BEGIN [TRANSACTION]`` opens a transaction (fakesnow's server cannot describe it afterwards).
 * Anything the emulator raises that is not a Snowflake error becomes a ``ProgrammingError`` (errno 2000,
   compilation error), so the connector gets an error reply instead of an HTTP 500 it would retry.
@@ -402,6 +406,16 @@ class Shim:
         if re.match(r"(?is)^(BEGIN|START)(\s+(TRANSACTION|WORK))?$", flat):
             # fakesnow's server describes the statement after running it, which fails for BEGIN
             orig(cur, "BEGIN TRANSACTION")
+            return orig(cur, OK)
+        if m := re.match(r"(?is)^ALTER\s+SESSION\s+SET\s+STATEMENT_TIMEOUT_IN_SECONDS\s*=\s*(\d+)$", flat):
+            if int(m[1]) > 604_800:
+                raise ProgrammingError(
+                    msg=f"invalid value [{m[1]}] for parameter 'STATEMENT_TIMEOUT_IN_SECONDS'",
+                    errno=1008,
+                    sqlstate="22023",
+                )
+            return orig(cur, OK)
+        if re.match(r"(?is)^ALTER\s+SESSION\s+UNSET\s+STATEMENT_TIMEOUT_IN_SECONDS$", flat):
             return orig(cur, OK)
         if m := re.match(rf"(?is)^ALTER\s+SCHEMA\s+({QNAME})\s+SWAP\s+WITH\s+({QNAME})$", flat):
             self._swap_schemas(cur, self._schema(cur, m[1]), self._schema(cur, m[2]))

@@ -18,6 +18,8 @@ pytestmark = [pytest.mark.snowflake_e2e]
 def pr(tmp_path_factory: pytest.TempPathFactory, make_lane: LaneFactory) -> Iterator[Lane]:
     lane = make_lane(tmp_path_factory.mktemp("prci"), "prci")
     lane.ok("bluegreen-swap", "--env", "prod", "--deploy-id", "a")
+    config = lane.root / "pipelineops.yml"  # fct_orders declares no key: name one for the data diff
+    config.write_text(config.read_text() + "slim_ci:\n  diff:\n    keys: {fct_orders: [id]}\n")
     lane.git("checkout", "-q", "-b", "pr-7")
     model = lane.root / "dbt" / "models" / "marts" / "fct_orders.sql"
     model.write_text(
@@ -44,6 +46,12 @@ def test_slim_ci_builds_the_change_and_defers_the_rest_to_production(pr: Lane, t
     report = json.loads(out)  # stdout is exactly one JSON document
     assert report["conclusion"] == "success", report
     assert "fct_orders" in comment.read_text()
+    # the data diff ran on the Snowflake engine: fct_orders keeps only the orders above 5
+    (diff,) = report["data"]["data_diff"]
+    assert (diff["name"], diff["status"], diff["key"]) == ("fct_orders", "compared", ["id"]), diff
+    assert diff["pr_rows"] == 3 and diff["counts"]["added"] == 0
+    assert diff["counts"]["removed"] == diff["prod_rows"] - 3 and diff["counts"]["changed"] == 0
+    assert "#### Data changes" in comment.read_text()
     assert pr.query(f"SELECT COUNT(*) FROM {pr.database}.CI_PR_7_MARTS.FCT_ORDERS") == [(3,)]
     # the unchanged parent was read from production's consumer view, not rebuilt in the PR schema
     assert pr.query(f"SHOW TERSE OBJECTS IN SCHEMA {pr.database}.CI_PR_7_STAGING") == []

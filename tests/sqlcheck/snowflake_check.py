@@ -70,6 +70,13 @@ FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             rf"CREATE\s+(?:OR\s+REPLACE\s+)?ROLE\s+(?:IF\s+NOT\s+EXISTS\s+)?{QUOTED}",
         ),
         (
+            "ALTER SESSION",
+            r"ALTER\s+SESSION\b",
+            r"ALTER\s+SESSION\s+(?:SET\s+(?:STATEMENT_TIMEOUT_IN_SECONDS\s*=\s*\d+|QUERY_TAG\s*=\s*"
+            + STRING
+            + r")|UNSET\s+(?:STATEMENT_TIMEOUT_IN_SECONDS|QUERY_TAG))",
+        ),
+        (
             "SHOW",
             r"SHOW\b",
             rf"SHOW\s+(?:TERSE\s+)?{SHOWABLE}(?:\s+LIKE\s+{STRING})?"

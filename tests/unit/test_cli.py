@@ -26,6 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 STAGE_NAMES = (
     "pr-schema",
     "slim-ci",
+    "data-diff",
     "bluegreen-swap",
     "backfill",
     "rollback",
@@ -173,6 +174,7 @@ def test_user_error_goes_to_stderr_annotation_and_summary(tmp_path: Path, gha: d
 STAGE_ARGS: dict[str, list[str]] = {
     "pr-schema": ["create", "--pr", "7"],
     "slim-ci": ["--pr", "7"],
+    "data-diff": ["--pr", "7"],
     "schema-cleanup": ["--pr", "7"],
 }
 

@@ -365,6 +365,22 @@ def run(
             return report
         where = publish_comment(report, pr=number, environ=environ, comment_file=comment_file)
         return replace(report, facts=(*report.facts, ("PR comment", where)))
+    from pipelineops.commands.data_diff import for_slim_ci  # data_diff reuses this module's selection
+
+    report = for_slim_ci(
+        report,
+        config=config,
+        env=env,
+        rt_args=rt_args,
+        pr_manifest=pr_manifest,
+        prod_manifest=state.manifest if state else None,
+        modified=[
+            e.unique_id
+            for e in explained
+            if e.role == "modified"
+            and any(o.unique_id == e.unique_id and o.status == "success" for o in outcomes)
+        ],
+    )
     try:
         where = publish_comment(report, pr=number, environ=environ, comment_file=comment_file)
     except PipelineOpsError as exc:

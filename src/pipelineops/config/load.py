@@ -21,6 +21,7 @@ from pipelineops.config.model import (
     ENV_NAMES,
     ChecksConfig,
     Config,
+    DataDiffConfig,
     EnvironmentConfig,
     EnvName,
     SnowflakeConnection,
@@ -173,6 +174,20 @@ def parse_config(raw: object, *, path: Path) -> Config:
         cleanup_max_age_hours=int(cleanup.get("max_age_hours", 168)),
         require_reason_in=tuple(rollback.get("require_reason_in", ["prod"])),
         keep_aside_hours=int(rollback.get("keep_aside_hours", 72)),
+        slim_ci_diff=_data_diff(cast(dict[str, Any], slim.get("diff", {}))),
+    )
+
+
+def _data_diff(diff: dict[str, Any]) -> DataDiffConfig:
+    """``slim_ci.diff`` (the schema has checked names and ranges)."""
+    keys = cast(dict[str, list[str]], diff.get("keys", {}))
+    return DataDiffConfig(
+        enabled=bool(diff.get("enabled", True)),
+        keys=tuple((str(model), tuple(str(c) for c in columns)) for model, columns in sorted(keys.items())),
+        threshold=int(diff.get("threshold", 1_000_000)),
+        budget_seconds=int(diff.get("budget_seconds", 120)),
+        sensitive=tuple(str(s) for s in diff.get("sensitive", [])),
+        examples=int(diff.get("examples", 3)),
     )
 
 

@@ -50,6 +50,21 @@ class ChecksConfig:
 
 
 @dataclass(frozen=True)
+class DataDiffConfig:
+    """``slim_ci.diff``: the data diff of a pull request's modified models against production."""
+
+    enabled: bool = True
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    threshold: int = 1_000_000
+    budget_seconds: int = 120
+    sensitive: tuple[str, ...] = ()
+    examples: int = 3
+
+    def keys_by_model(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.keys)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     root: Path
@@ -69,6 +84,7 @@ class Config:
     keep_aside_hours: int = 72
     reader_roles: tuple[str, ...] = ()  # layout.reader_roles (deprecated default of every environment's)
     anomaly: Rules = field(default_factory=Rules)
+    slim_ci_diff: DataDiffConfig = DataDiffConfig()
 
     def connecting_as(self, name: str, identity_of: str) -> Config:
         """This config, with environment ``name`` reached through ``identity_of``'s Snowflake connection.

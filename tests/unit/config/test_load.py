@@ -469,3 +469,50 @@ def test_slim_ci_reads_production_as_the_pull_request_identity(tmp_path: Path) -
     }
     local = load_config(_write(tmp_path, data))
     assert local.connecting_as("prod", "dev") is local  # the local engine has no identities
+
+
+# --- slim_ci.diff ------------------------------------------------------------------------------------
+
+
+def test_slim_ci_diff_defaults_and_every_key_is_read(tmp_path: Path) -> None:
+    from pipelineops.config.model import DataDiffConfig
+
+    cfg = load_config(_write(tmp_path, _with()))
+    assert cfg.slim_ci_diff == DataDiffConfig()
+    assert cfg.slim_ci_diff.enabled and cfg.slim_ci_diff.threshold == 1_000_000
+    diff = {
+        "enabled": False,
+        "keys": {"fct_orders": ["order_id"], "dim_x": ["a", "b"]},
+        "threshold": 500,
+        "budget_seconds": 30,
+        "sensitive": ["dim_customers.email", "ssn"],
+        "examples": 0,
+    }
+    cfg = load_config(_write(tmp_path, _with(slim_ci={"diff": diff})))
+    assert cfg.slim_ci_diff == DataDiffConfig(
+        enabled=False,
+        keys=(("dim_x", ("a", "b")), ("fct_orders", ("order_id",))),
+        threshold=500,
+        budget_seconds=30,
+        sensitive=("dim_customers.email", "ssn"),
+        examples=0,
+    )
+    assert cfg.slim_ci_diff.keys_by_model()["fct_orders"] == ("order_id",)
+
+
+@pytest.mark.parametrize(
+    "diff",
+    [
+        {"sensitive": ["a.b.c"]},
+        {"sensitive": ["email; DROP"]},
+        {"keys": {"fct_orders": []}},
+        {"keys": {"fct orders": ["id"]}},
+        {"threshold": 0},
+        {"budget_seconds": -1},
+        {"examples": 100},
+        {"sampling": True},
+    ],
+)
+def test_slim_ci_diff_bad_values_are_refused(tmp_path: Path, diff: dict[str, Any]) -> None:
+    exc = _error(tmp_path, _with(slim_ci={"diff": diff}))
+    assert exc.exit_code == 2 and "slim_ci" in exc.render()
