@@ -173,7 +173,7 @@ def _protect_branch(p: argparse.ArgumentParser) -> None:
 def _freshness(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--select",
-        help="dbt selector of the sources to check, e.g. 'source:raw.shipments source:raw.orders' "
+        help="dbt selector of the sources to check, e.g. 'source:carrier.shipments source:shop.orders' "
         "(letters, digits, _ . : + * / - and spaces only; default: every source with a freshness SLA)",
     )
     p.add_argument(

@@ -154,7 +154,7 @@ def run(
             f"--select {' '.join(selected)!r} matched no source with a freshness check",
             why="dbt checks only sources that declare `freshness:` (warn_after/error_after) and a loaded_at "
             "field or query",
-            fix="select sources as source:<source name>[.<table>], e.g. --select source:raw.shipments; "
+            fix="select sources as source:<source name>[.<table>], e.g. --select source:carrier.shipments; "
             "`dbt ls --resource-type source` lists them",
             runbook=freshness.RUNBOOK,
         )

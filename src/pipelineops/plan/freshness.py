@@ -42,8 +42,8 @@ def parse_select(raw: str | None) -> tuple[str, ...]:
             f"--select {raw!r} is not a plain dbt selector",
             why="only letters, digits, `_ . : + * / -` and spaces are accepted, and no word may start "
             "with `-`, so the value cannot add options to the dbt command",
-            fix="name sources the dbt way, e.g. --select 'source:raw.shipments source:raw.orders' "
-            "(or --select 'source:raw+')",
+            fix="name sources the dbt way, e.g. --select 'source:carrier.shipments source:shop.orders' "
+            "(or --select 'source:carrier+')",
             runbook=RUNBOOK,
         )
     return words
@@ -99,7 +99,7 @@ class SourceFreshness:
 
     @property
     def name(self) -> str:
-        """``source.<project>.raw.shipments`` → ``raw.shipments``."""
+        """``source.<project>.carrier.shipments`` → ``carrier.shipments``."""
         parts = self.outcome.unique_id.split(".")
         return ".".join(parts[2:]) if len(parts) > 2 and parts[0] == "source" else self.outcome.unique_id
 

@@ -52,8 +52,8 @@ def _judge(data: dict[str, Any], fail_on: freshness.FailOn = "error", **kw: Any)
     [
         (None, ()),
         ("   ", ()),
-        ("source:raw.shipments", ("source:raw.shipments",)),
-        ("  source:raw.orders   source:raw+ ", ("source:raw.orders", "source:raw+")),
+        ("source:carrier.shipments", ("source:carrier.shipments",)),
+        ("  source:shop.orders   source:carrier+ ", ("source:shop.orders", "source:carrier+")),
         ("source:raw.* path/to-dir tag:sla_1", ("source:raw.*", "path/to-dir", "tag:sla_1")),
     ],
 )
@@ -66,15 +66,15 @@ def test_parse_select_accepts_plain_selectors_split_into_words(
 @pytest.mark.parametrize(
     "hostile",
     [
-        "source:raw.orders; rm -rf /",
+        "source:shop.orders; rm -rf /",
         "$(id)",
         "`id`",
-        "source:raw.orders\n--target dev",
+        "source:shop.orders\n--target dev",
         "--target dev",
-        "source:raw.orders --vars {}",
-        "-s source:raw.orders",
-        "source:raw.orders,source:raw.payments",
-        "@source:raw.orders",
+        "source:shop.orders --vars {}",
+        "-s source:shop.orders",
+        "source:shop.orders,source:raw.payments",
+        "@source:shop.orders",
         "a|b",
     ],
 )
@@ -83,18 +83,18 @@ def test_parse_select_refuses_anything_but_a_plain_selector(hostile: str) -> Non
         freshness.parse_select(hostile)
     assert exc.value.exit_code == 2
     assert "not a plain dbt selector" in exc.value.what
-    assert "--select 'source:raw.shipments" in exc.value.fix
+    assert "--select 'source:carrier.shipments" in exc.value.fix
     assert exc.value.runbook == "sev3-freshness.md"
 
 
 def test_dbt_args_pass_the_selection_through_and_ask_for_a_json_file_log() -> None:
     assert freshness.dbt_args(()) == ("source", "freshness", "--log-format-file", "json")
-    assert freshness.dbt_args(("source:raw.orders", "source:raw.shipments")) == (
+    assert freshness.dbt_args(("source:shop.orders", "source:carrier.shipments")) == (
         "source",
         "freshness",
         "--select",
-        "source:raw.orders",
-        "source:raw.shipments",
+        "source:shop.orders",
+        "source:carrier.shipments",
         "--log-format-file",
         "json",
     )
