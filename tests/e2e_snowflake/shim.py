@@ -315,15 +315,19 @@ class Shim:
         ]
         self.kinds.update({(db, target[1], k[2]): v for k, v in self.kinds.items() if k[:2] == source})
 
-    def _fix_show_schemas(self, cur: Any, db: str) -> None:
-        """``options``: ``MANAGED ACCESS`` for a managed schema (fakesnow has no such column)."""
-        table = cur._arrow_table
-        if table is None or "name" not in table.column_names:
-            return
-        options = [
-            "MANAGED ACCESS" if (db, str(n)) in self.managed else "" for n in table.column("name").to_pylist()
+    def _show_schemas_like(self, cur: Any, like: str, db: str, orig: Callable[..., Any]) -> Any:
+        """``SHOW SCHEMAS LIKE … IN DATABASE``: ``name``, ``database_name`` and ``options`` (``MANAGED ACCESS``
+        for a managed schema; fakesnow has no such column). LIKE is case-insensitive, ``_`` any character."""
+        pattern = re.compile(re.escape(like).replace("%", ".*").replace("_", "."), re.IGNORECASE)
+        names = cur._duck_conn.execute(
+            "select schema_name from duckdb_schemas() where database_name = ?", [db]
+        ).fetchall()
+        rows = [
+            (n, db, "MANAGED ACCESS" if (db, n) in self.managed else "")
+            for (n,) in names
+            if pattern.fullmatch(n)
         ]
-        cur._arrow_table = table.append_column("options", pa.array(options, pa.string()))
+        return _rows(cur, orig, ("name", "database_name", "options"), rows)
 
     def _fault(self, flat: str) -> Fault | None:
         for fault in self.faults:
@@ -500,7 +504,9 @@ class Shim:
             raise ProgrammingError(msg=f"injected failure before: {flat[:200]}", errno=2000, sqlstate="42601")
         result = self._handle(cur, flat, code, command, orig, args, kwargs)
         if fault is not None:
-            raise ProgrammingError(msg=f"injected lost reply after: {flat[:200]}", errno=2000, sqlstate="42601")
+            raise ProgrammingError(
+                msg=f"injected lost reply after: {flat[:200]}", errno=2000, sqlstate="42601"
+            )
         return result
 
     def _handle(
@@ -522,7 +528,9 @@ class Shim:
             return orig(cur, OK)
         if m := re.match(rf"(?is)^SHOW\s+GRANTS\s+ON\s+SCHEMA\s+({QNAME})$", flat):
             return self._show_grants_on_schema(cur, *self._schema(cur, m[1]), orig)
-        if m := re.search(r"(?is)\binformation_schema\.query_history\(.*\bWHERE\s+query_id\s*=\s*'([^']*)'$", flat):
+        if m := re.search(
+            r"(?is)\binformation_schema\.query_history\(.*\bWHERE\s+query_id\s*=\s*'([^']*)'$", flat
+        ):
             found = self.queries.get(m[1])
             if found:  # a TIMESTAMP_LTZ, as Snowflake returns it
                 return orig(
@@ -530,7 +538,9 @@ class Shim:
                     f"SELECT '{m[1]}' AS query_id, '{found[0]}' AS query_type, "
                     f"CAST('{found[1].isoformat()}' AS TIMESTAMPTZ) AS start_time",
                 )
-            return orig(cur, "SELECT '' AS query_id, '' AS query_type, CURRENT_TIMESTAMP AS start_time WHERE 1 = 0")
+            return orig(
+                cur, "SELECT '' AS query_id, '' AS query_type, CURRENT_TIMESTAMP AS start_time WHERE 1 = 0"
+            )
         if m := re.match(rf"(?is)^SHOW\s+FUTURE\s+GRANTS\s+IN\s+SCHEMA\s+({QNAME})$", flat):
             return self._show_future_grants(cur, *self._schema(cur, m[1]), orig)
         if m := re.match(rf"(?is)^SHOW\s+GRANTS\s+TO\s+ROLE\s+({NAME})$", flat):
@@ -538,13 +548,13 @@ class Shim:
         if m := re.match(rf"(?is)^ALTER\s+SCHEMA\s+({QNAME})\s+ENABLE\s+MANAGED\s+ACCESS$", flat):
             self.managed.add(self._schema(cur, m[1]))
             return orig(cur, OK)
-        if m := re.match(rf"(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?SCHEMA\s+({QNAME})\s+CLONE\s+({QNAME})$", flat):
+        if m := re.match(
+            rf"(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?SCHEMA\s+({QNAME})\s+CLONE\s+({QNAME})$", flat
+        ):
             self._clone_schema(cur, self._schema(cur, m[1]), self._schema(cur, m[2]))
             return orig(cur, OK)
-        if m := re.match(rf"(?is)^SHOW\s+(?:TERSE\s+)?SCHEMAS\b.*\bIN\s+DATABASE\s+({NAME})$", flat):
-            result = orig(cur, command, *args, **kwargs)
-            self._fix_show_schemas(cur, _part(m[1]))
-            return result
+        if m := re.match(rf"(?is)^SHOW\s+SCHEMAS\s+LIKE\s+'([^']*)'\s+IN\s+DATABASE\s+({NAME})$", flat):
+            return self._show_schemas_like(cur, m[1], _part(m[2]), orig)
         if m := re.match(rf"(?is)^ALTER\s+TABLE\s+({QNAME})\s+SWAP\s+WITH\s+({QNAME})$", flat):
             self._swap_tables(cur, self._resolve(cur, m[1]), self._resolve(cur, m[2]))
             return orig(cur, OK)
@@ -589,6 +599,8 @@ class Shim:
                     return orig(cur, OK)
             if m["replace"]:
                 self._dropping(cur, key)
+                if c:  # fakesnow's CLONE does not replace an existing table
+                    orig(cur, f"DROP TABLE IF EXISTS {m['name']}")
             result = orig(cur, command, *args, **kwargs)
             self._created(key, kind)
             if m["replace"]:

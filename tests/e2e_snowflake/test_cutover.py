@@ -6,6 +6,7 @@ from where the schema's views point, and the lock is never released in a state t
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from tests.e2e_snowflake.conftest import Lane
@@ -25,6 +26,7 @@ def test_a_reader_inside_one_schema_never_sees_two_colours(lane: Lane) -> None:
         # one statement reads every view of the schema (what a reader's query over several views sees)
         while not stop.is_set():
             seen[schema].append(frozenset(lane.view_colours(schema)))
+            time.sleep(0.05)
 
     readers = [threading.Thread(target=read, args=(s,), daemon=True) for s in SCHEMAS]
     for t in readers:

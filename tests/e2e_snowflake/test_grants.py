@@ -39,16 +39,14 @@ def test_a_deploy_keeps_what_others_granted_on_the_consumer_schema(lane: Lane) -
     assert shim.roles_with("SELECT", "VIEW", (db, "MARTS", "FCT_ORDERS")) == {"AUDITOR", "REPORTER"}
     for view in ("FCT_ORDERS", "ORDERS_DAILY"):
         assert "REPORTER" in shim.roles_with("SELECT", "VIEW", (db, "MARTS", view))
-    # a third deploy still carries them (the shadow is re-cloned from the consumer schema each time)
-    lane.ok("bluegreen-swap", "--env", "prod", "--deploy-id", "d3")
-    assert {"ANALYST", "AUDITOR"} <= shim.roles_with("USAGE", "SCHEMA", marts)
-    assert (db, "MARTS") in shim.managed
 
 
 def test_verify_grants_fails_when_a_reader_role_lacks_select_on_a_view(lane: Lane) -> None:
     lane.ok("bluegreen-swap", "--env", "prod", "--deploy-id", "d1")
     # the SELECT grant on the new MARTS views never lands (USAGE does): only a SELECT check sees it (M2)
-    lane.shim.faults.append(Fault(r'^GRANT SELECT ON ALL VIEWS IN SCHEMA "[A-Z_]+"\."MARTS__NEXT"', "swallow"))
+    lane.shim.faults.append(
+        Fault(r'^GRANT SELECT ON ALL VIEWS IN SCHEMA "[A-Z_]+"\."MARTS__NEXT"', "swallow")
+    )
     code, out, err = lane.cli("bluegreen-swap", "--env", "prod", "--deploy-id", "d2")
     assert code == 1, out + err
     assert "REPORTER has no SELECT on MARTS." in out + err

@@ -107,7 +107,15 @@ def test_before_statement_is_refused_for_ddl_and_old_query_ids(
         deployed.shim.queries[qid] = (query_type, datetime.now(UTC) - timedelta(days=days, minutes=5))
     rows = len(deployed.query(f"SELECT * FROM {deployed.database}.PIPELINEOPS.DEPLOY_STATE"))
     code, out, err = deployed.cli(
-        "rollback", "--env", "prod", "--mode", "time-travel", "--model", "fct_orders", "--before-statement", qid
+        "rollback",
+        "--env",
+        "prod",
+        "--mode",
+        "time-travel",
+        "--model",
+        "fct_orders",
+        "--before-statement",
+        qid,
     )
     assert code == 2, out + err
     assert problem in out + err and "--at" in out + err and "--to <deploy id>" in out + err
