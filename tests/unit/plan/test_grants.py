@@ -133,3 +133,20 @@ def test_grant_sql_refuses_the_local_engine_and_odd_privileges() -> None:
         gsql.show_schema("ANALYTICS", "marts", "snowflake")
         == "SHOW SCHEMAS LIKE 'MARTS' IN DATABASE \"ANALYTICS\""
     )
+
+
+def test_a_future_grant_row_may_name_its_grantee_type_granted_to_and_miss_columns() -> None:
+    row = {"privilege": "SELECT", "grant_on": "TABLE", "granted_to": "ROLE", "grantee_name": "BI_READER"}
+    copied = copy_statements(
+        database="ANALYTICS",
+        source="MARTS",
+        shadow="MARTS__NEXT",
+        on_schema=[{"privilege": "USAGE"}],  # no grantee columns at all: reported, not copied
+        future=[row],
+        schema_rows=[{"name": "MARTS"}],
+    )
+    assert copied.statements == (
+        'GRANT SELECT ON FUTURE TABLES IN SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "BI_READER"',
+    )
+    assert copied.skipped == ("USAGE on MARTS to  ",)
+    assert gsql.show_future_grants_in_schema("A", "b", "snowflake") == 'SHOW FUTURE GRANTS IN SCHEMA "A"."B"'
