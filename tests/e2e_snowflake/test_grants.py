@@ -43,7 +43,11 @@ def test_a_deploy_keeps_what_others_granted_on_the_consumer_schema(lane: Lane) -
 
 def test_verify_grants_fails_when_a_reader_role_lacks_select_on_a_view(lane: Lane) -> None:
     lane.ok("bluegreen-swap", "--env", "prod", "--deploy-id", "d1")
-    # the SELECT grant on the new MARTS views never lands (USAGE does): only a SELECT check sees it (M2)
+    # an administrator revokes REPORTER's SELECT on the MARTS views (what REVOKE SELECT … FROM ROLE does),
+    # and the SELECT grant on the new MARTS views never lands (USAGE does): only a SELECT check sees it (M2)
+    lane.shim.grants = [
+        g for g in lane.shim.grants if not (g.role == "REPORTER" and g.on == "VIEW" and g.key[1] == "MARTS")
+    ]
     lane.shim.faults.append(
         Fault(r'^GRANT SELECT ON ALL VIEWS IN SCHEMA "[A-Z_]+"\."MARTS__NEXT"', "swallow")
     )

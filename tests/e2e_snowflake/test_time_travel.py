@@ -116,6 +116,8 @@ def test_before_statement_is_refused_for_ddl_and_old_query_ids(
         "fct_orders",
         "--before-statement",
         qid,
+        "--reason",
+        "r",
     )
     assert code == 2, out + err
     assert problem in out + err and "--at" in out + err and "--to <deploy id>" in out + err
