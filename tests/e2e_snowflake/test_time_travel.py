@@ -102,7 +102,7 @@ def test_before_statement_is_refused_for_ddl_and_old_query_ids(
 ) -> None:
     """Finding L1: BEFORE (STATEMENT) takes DML query ids younger than 14 days; anything else is refused
     before the lock, naming the fix, and nothing is written."""
-    qid = f"01b2c3d4-0000-1111-0000-0000000000{days:02d}"
+    qid = f"01b2c3d4-0000-1111-0000-{len(problem):012d}"  # one id per case (the shim lives for the module)
     if query_type:
         deployed.shim.queries[qid] = (query_type, datetime.now(UTC) - timedelta(days=days, minutes=5))
     rows = len(deployed.query(f"SELECT * FROM {deployed.database}.PIPELINEOPS.DEPLOY_STATE"))
