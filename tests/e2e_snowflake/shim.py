@@ -27,6 +27,17 @@ Rules:
   replaced view's grants (https://docs.snowflake.com/en/sql-reference/sql/create-view).
 * ``CREATE OR REPLACE SCHEMA`` drops the existing schema with its objects and grants first
   (https://docs.snowflake.com/en/sql-reference/sql/create-schema, OR REPLACE).
+* ``CREATE [OR REPLACE] SCHEMA a CLONE b`` copies b's tables and views with the grants on them, but not the
+  grants on b itself, its future grants or managed access ("the clone of the container itself does not
+  inherit the privileges granted on the source container":
+  https://docs.snowflake.com/en/user-guide/object-clone, "Access control privileges for cloned objects").
+* ``SHOW FUTURE GRANTS IN SCHEMA`` and ``SHOW GRANTS TO ROLE`` list the grants kept here
+  (https://docs.snowflake.com/en/sql-reference/sql/show-grants); ``… WITH GRANT OPTION`` is accepted and
+  reported in ``grant_option``. A new view inherits the schema's future grants; ``CREATE OR REPLACE VIEW …
+  COPY GRANTS`` of an existing view keeps that view's grants and inherits no future grants
+  (https://docs.snowflake.com/en/sql-reference/sql/create-view, COPY GRANTS).
+* ``ALTER SCHEMA … ENABLE MANAGED ACCESS`` is remembered, reported by ``SHOW SCHEMAS`` in ``options``, and
+  swapped with the schema (https://docs.snowflake.com/en/sql-reference/sql/alter-schema).
 * dbt-snowflake's seed ``INSERT OVERWRITE INTO`` (which fakesnow cannot parse) runs as ``INSERT INTO``
   after emptying the table (https://docs.snowflake.com/en/sql-reference/sql/insert, OVERWRITE).
 * Time travel on the tables of the colour schemas: each DML keeps the rows it replaces, each DROP or
@@ -46,11 +57,16 @@ Rules:
   STATEMENT_TIMEOUT_IN_SECONDS`` are accepted and enforce nothing: the emulator's statements are small
   (https://docs.snowflake.com/en/sql-reference/parameters#statement-timeout-in-seconds); a value out of
   range is refused (001008).
+* ``TABLE(<db>.INFORMATION_SCHEMA.QUERY_HISTORY(…)) WHERE query_id = '<id>'`` answers from
+  ``Shim.queries`` (query id → type and start time, as the test sets them): the emulator keeps no query
+  history (https://docs.snowflake.com/en/sql-reference/functions/query_history).
 * ``BEGIN [TRANSACTION]`` opens a transaction (fakesnow's server cannot describe it afterwards).
 * Anything the emulator raises that is not a Snowflake error becomes a ``ProgrammingError`` (errno 2000,
   compilation error), so the connector gets an error reply instead of an HTTP 500 it would retry.
 
-Every statement a session sends is appended to ``Shim.statements`` (both ours and dbt's).
+Every statement a session sends is appended to ``Shim.statements`` (both ours and dbt's). ``Shim.faults``
+injects failures for the tests: a statement matching a fault's pattern fails before it runs, or runs and then
+fails (a reply lost after the statement took effect), or is swallowed (answered OK, not run).
 """
 
 from __future__ import annotations
@@ -107,6 +123,18 @@ class Grant:
     key: Key  # for a schema: (database, schema, "")
     role: str
     future: bool = False  # a FUTURE grant on the views of the schema in ``key``
+    option: bool = False  # WITH GRANT OPTION
+
+
+@dataclass
+class Fault:
+    """A failure injected into the statements matching ``pattern`` (on the whitespace-collapsed text).
+    ``when``: ``before`` (fails, nothing done), ``after`` (done, then the reply is an error), ``swallow``
+    (answered OK, nothing done). ``times`` statements are affected."""
+
+    pattern: str
+    when: str = "before"
+    times: int = 1
 
 
 @dataclass
@@ -126,6 +154,9 @@ class Shim:
     kinds: dict[Key, str] = field(default_factory=dict)  # TRANSIENT | TEMPORARY (permanent: absent)
     history: dict[Key, list[Incarnation]] = field(default_factory=dict)  # tables of the colour schemas
     grants: list[Grant] = field(default_factory=list)
+    managed: set[tuple[str, str]] = field(default_factory=set)  # schemas WITH MANAGED ACCESS
+    faults: list[Fault] = field(default_factory=list)
+    queries: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # the query history
     statements: list[str] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _seq: int = 0
@@ -177,6 +208,7 @@ class Shim:
         for g in self.grants:
             if g.key[0] == db and g.key[1] in ren:
                 g.key = (db, ren[g.key[1]], g.key[2])
+        self.managed = {((d, ren[m]) if d == db and m in ren else (d, m)) for d, m in self.managed}
         self.kinds = {
             ((k[0], ren[k[1]], k[2]) if k[0] == db and k[1] in ren else k): v for k, v in self.kinds.items()
         }
@@ -204,18 +236,21 @@ class Shim:
             duck.execute(f"DROP VIEW {_q(db, src, name)}")
 
     def _grant(self, cur: Any, m: re.Match[str]) -> None:
-        privileges = [p.strip().upper() for p in m["privs"].split(",")]
+        privileges = [" ".join(p.split()).upper() for p in m["privs"].split(",")]
         role = _part(m["role"])
+        option = bool(m["option"])
         target = m["target"].strip()
         upper = target.upper()
         if upper.startswith("SCHEMA"):
             db, s = self._schema(cur, target[len("SCHEMA") :])
-            self.grants += [Grant(p, "SCHEMA", (db, s, ""), role) for p in privileges]
+            self.grants += [Grant(p, "SCHEMA", (db, s, ""), role, option=option) for p in privileges]
         elif upper.startswith(("ALL VIEWS IN SCHEMA", "FUTURE VIEWS IN SCHEMA")):
             future = upper.startswith("FUTURE")
             db, s = self._schema(cur, re.sub(r"(?i)^(ALL|FUTURE)\s+VIEWS\s+IN\s+SCHEMA", "", target))
             if future:
-                self.grants += [Grant(p, "SCHEMA", (db, s, ""), role, future=True) for p in privileges]
+                self.grants += [
+                    Grant(p, "SCHEMA", (db, s, ""), role, future=True, option=option) for p in privileges
+                ]
             else:
                 views = cur._duck_conn.execute(
                     "select view_name from duckdb_views() where database_name = ? and schema_name = ? "
@@ -231,16 +266,79 @@ class Shim:
             raise ProgrammingError(msg=f"shim: unsupported GRANT target {target!r}", errno=2000)
 
     def _show_grants_on_schema(self, cur: Any, db: str, s: str, orig: Callable[..., Any]) -> Any:
-        rows = [("OWNERSHIP", "SCHEMA", f"{db}.{s}", "ROLE", "DEPLOYER")]
+        rows = [("OWNERSHIP", "SCHEMA", f"{db}.{s}", "ROLE", "DEPLOYER", "true")]
         rows += [
-            (g.privilege, "SCHEMA", f"{db}.{s}", "ROLE", g.role)
+            (g.privilege, "SCHEMA", f"{db}.{s}", "ROLE", g.role, str(g.option).lower())
             for g in self.grants
             if g.on == "SCHEMA" and g.key == (db, s, "") and not g.future
         ]
-        values = " UNION ALL ".join(
-            "SELECT " + ", ".join(f"'{v}' AS \"{c}\"" for v, c in zip(r, COLS, strict=True)) for r in rows
-        )
-        return orig(cur, values)
+        return _rows(cur, orig, COLS, rows)
+
+    def _show_future_grants(self, cur: Any, db: str, s: str, orig: Callable[..., Any]) -> Any:
+        rows = [
+            (g.privilege, "VIEW", f"{db}.{s}.<VIEW>", "ROLE", g.role, str(g.option).lower())
+            for g in self.grants
+            if g.future and g.key == (db, s, "")
+        ]
+        return _rows(cur, orig, FUTURE_COLS, rows)
+
+    def _show_grants_to_role(self, cur: Any, role: str, orig: Callable[..., Any]) -> Any:
+        rows = [
+            (g.privilege, g.on, ".".join(p for p in g.key if p), "ROLE", g.role, str(g.option).lower())
+            for g in self.grants
+            if g.role == role and not g.future
+        ]
+        return _rows(cur, orig, COLS, rows)
+
+    def _clone_schema(self, cur: Any, target: tuple[str, str], source: tuple[str, str]) -> None:
+        """``CREATE OR REPLACE SCHEMA target CLONE source``: objects and the grants on them; nothing granted
+        on the source schema itself (object-clone, "Access control privileges for cloned objects")."""
+        duck = cur._duck_conn
+        db = target[0]
+        duck.execute(f"DROP SCHEMA IF EXISTS {_q(*target)} CASCADE")
+        self._drop_schema(*target)
+        duck.execute(f"CREATE SCHEMA {_q(*target)}")
+        tables = duck.execute(
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = ?", list(source)
+        ).fetchall()
+        for (name,) in tables:
+            duck.execute(f"CREATE TABLE {_q(db, target[1], name)} AS SELECT * FROM {_q(db, source[1], name)}")
+        views = duck.execute(
+            "select view_name, sql from duckdb_views() where database_name = ? and schema_name = ? "
+            "and not internal",
+            list(source),
+        ).fetchall()
+        for name, text in views:
+            body = re.match(r"(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+\S+\s+AS\s+(.*?);?\s*$", text)
+            assert body, text
+            duck.execute(f"CREATE VIEW {_q(db, target[1], name)} AS {body.group(1)}")
+        self.grants += [
+            Grant(g.privilege, g.on, (db, target[1], g.key[2]), g.role, option=g.option)
+            for g in self.grants
+            if g.on in ("VIEW", "TABLE") and g.key[:2] == source
+        ]
+        self.kinds.update({(db, target[1], k[2]): v for k, v in self.kinds.items() if k[:2] == source})
+
+    def _show_schemas_like(self, cur: Any, like: str, db: str, orig: Callable[..., Any]) -> Any:
+        """``SHOW SCHEMAS LIKE … IN DATABASE``: ``name``, ``database_name`` and ``options`` (``MANAGED ACCESS``
+        for a managed schema; fakesnow has no such column). LIKE is case-insensitive, ``_`` any character."""
+        pattern = re.compile(re.escape(like).replace("%", ".*").replace("_", "."), re.IGNORECASE)
+        names = cur._duck_conn.execute(
+            "select schema_name from duckdb_schemas() where database_name = ?", [db]
+        ).fetchall()
+        rows = [
+            (n, db, "MANAGED ACCESS" if (db, n) in self.managed else "")
+            for (n,) in names
+            if pattern.fullmatch(n)
+        ]
+        return _rows(cur, orig, ("name", "database_name", "options"), rows)
+
+    def _fault(self, flat: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.times > 0 and re.search(fault.pattern, flat, re.IGNORECASE):
+                fault.times -= 1
+                return fault
+        return None
 
     def _fix_show_tables(self, cur: Any, db: str, s: str) -> None:
         table = cur._arrow_table
@@ -403,6 +501,21 @@ class Shim:
                 errno=2003,
                 sqlstate="42S02",
             )
+        fault = self._fault(flat)
+        if fault is not None and fault.when == "swallow":
+            return orig(cur, OK)
+        if fault is not None and fault.when == "before":
+            raise ProgrammingError(msg=f"injected failure before: {flat[:200]}", errno=2000, sqlstate="42601")
+        result = self._handle(cur, flat, code, command, orig, args, kwargs)
+        if fault is not None:
+            raise ProgrammingError(
+                msg=f"injected lost reply after: {flat[:200]}", errno=2000, sqlstate="42601"
+            )
+        return result
+
+    def _handle(
+        self, cur: Any, flat: str, code: str, command: str, orig: Callable[..., Any], args: Any, kwargs: Any
+    ) -> Any:
         if re.match(r"(?is)^(BEGIN|START)(\s+(TRANSACTION|WORK))?$", flat):
             # fakesnow's server describes the statement after running it, which fails for BEGIN
             orig(cur, "BEGIN TRANSACTION")
@@ -421,13 +534,41 @@ class Shim:
             self._swap_schemas(cur, self._schema(cur, m[1]), self._schema(cur, m[2]))
             return orig(cur, OK)
         if m := re.match(
-            rf"(?is)^GRANT\s+(?P<privs>[A-Z ,]+?)\s+ON\s+(?P<target>.+?)\s+TO\s+ROLE\s+(?P<role>{NAME})$",
+            rf"(?is)^GRANT\s+(?P<privs>[A-Z ,]+?)\s+ON\s+(?P<target>.+?)\s+TO\s+ROLE\s+(?P<role>{NAME})"
+            r"(?P<option>\s+WITH\s+GRANT\s+OPTION)?$",
             flat,
         ):
             self._grant(cur, m)
             return orig(cur, OK)
         if m := re.match(rf"(?is)^SHOW\s+GRANTS\s+ON\s+SCHEMA\s+({QNAME})$", flat):
             return self._show_grants_on_schema(cur, *self._schema(cur, m[1]), orig)
+        if m := re.search(
+            r"(?is)\binformation_schema\.query_history\(.*\bWHERE\s+query_id\s*=\s*'([^']*)'$", flat
+        ):
+            found = self.queries.get(m[1])
+            if found:  # a TIMESTAMP_LTZ, as Snowflake returns it
+                return orig(
+                    cur,
+                    f"SELECT '{m[1]}' AS query_id, '{found[0]}' AS query_type, "
+                    f"CAST('{found[1].isoformat()}' AS TIMESTAMPTZ) AS start_time",
+                )
+            return orig(
+                cur, "SELECT '' AS query_id, '' AS query_type, CURRENT_TIMESTAMP AS start_time WHERE 1 = 0"
+            )
+        if m := re.match(rf"(?is)^SHOW\s+FUTURE\s+GRANTS\s+IN\s+SCHEMA\s+({QNAME})$", flat):
+            return self._show_future_grants(cur, *self._schema(cur, m[1]), orig)
+        if m := re.match(rf"(?is)^SHOW\s+GRANTS\s+TO\s+ROLE\s+({NAME})$", flat):
+            return self._show_grants_to_role(cur, _part(m[1]), orig)
+        if m := re.match(rf"(?is)^ALTER\s+SCHEMA\s+({QNAME})\s+ENABLE\s+MANAGED\s+ACCESS$", flat):
+            self.managed.add(self._schema(cur, m[1]))
+            return orig(cur, OK)
+        if m := re.match(
+            rf"(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?SCHEMA\s+({QNAME})\s+CLONE\s+({QNAME})$", flat
+        ):
+            self._clone_schema(cur, self._schema(cur, m[1]), self._schema(cur, m[2]))
+            return orig(cur, OK)
+        if m := re.match(rf"(?is)^SHOW\s+SCHEMAS\s+LIKE\s+'([^']*)'\s+IN\s+DATABASE\s+({NAME})$", flat):
+            return self._show_schemas_like(cur, m[1], _part(m[2]), orig)
         if m := re.match(rf"(?is)^ALTER\s+TABLE\s+({QNAME})\s+SWAP\s+WITH\s+({QNAME})$", flat):
             self._swap_tables(cur, self._resolve(cur, m[1]), self._resolve(cur, m[2]))
             return orig(cur, OK)
@@ -472,6 +613,8 @@ class Shim:
                     return orig(cur, OK)
             if m["replace"]:
                 self._dropping(cur, key)
+                if c:  # fakesnow's CLONE does not replace an existing table
+                    orig(cur, f"DROP TABLE IF EXISTS {m['name']}")
             result = orig(cur, command, *args, **kwargs)
             self._created(key, kind)
             if m["replace"]:
@@ -489,10 +632,17 @@ class Shim:
             return result
         if m := re.match(rf"(?is)^CREATE\s+OR\s+REPLACE\s+VIEW\s+({QNAME})(\s+COPY\s+GRANTS)?\s", flat):
             key = self._resolve(cur, m[1])
+            existed = bool(
+                cur._duck_conn.execute(
+                    "select 1 from duckdb_views() where database_name = ? and schema_name = ? "
+                    "and view_name = ?",
+                    list(key),
+                ).fetchall()
+            )
             kept = [g for g in self.grants if g.on == "VIEW" and g.key == key] if m[2] else []
             result = orig(cur, command, *args, **kwargs)
             self._drop_object(key)
-            self._view_created(key, kept)
+            self._view_created(key, kept, future=not (m[2] and existed))
             return result
         if m := re.match(rf"(?is)^CREATE\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?({QNAME})\s", flat):
             result = orig(cur, command, *args, **kwargs)
@@ -513,15 +663,16 @@ class Shim:
             return orig(cur, f"CREATE SCHEMA {m[1]}")
         return orig(cur, command, *args, **kwargs)
 
-    def _view_created(self, key: Key, kept: list[Grant]) -> None:
-        future = [
-            Grant(g.privilege, "VIEW", key, g.role)
+    def _view_created(self, key: Key, kept: list[Grant], *, future: bool = True) -> None:
+        inherited = [
+            Grant(g.privilege, "VIEW", key, g.role, option=g.option)
             for g in self.grants
-            if g.future and g.key == (key[0], key[1], "")
+            if future and g.future and g.key == (key[0], key[1], "")
         ]
-        self.grants += kept + future
+        self.grants += kept + inherited
 
     def _drop_schema(self, db: str, s: str) -> None:
+        self.managed.discard((db, s))
         self.grants = [g for g in self.grants if not (g.key[0] == db and g.key[1] == s)]
         self.kinds = {k: v for k, v in self.kinds.items() if not (k[0] == db and k[1] == s)}
         self.history = {k: v for k, v in self.history.items() if not (k[0] == db and k[1] == s)}
@@ -554,4 +705,16 @@ class Shim:
             fakesnow.cursor.FakeSnowflakeCursor.execute = orig  # type: ignore[method-assign]
 
 
-COLS = ("privilege", "granted_on", "name", "granted_to", "grantee_name")
+COLS = ("privilege", "granted_on", "name", "granted_to", "grantee_name", "grant_option")
+FUTURE_COLS = ("privilege", "grant_on", "name", "grant_to", "grantee_name", "grant_option")
+
+
+def _rows(cur: Any, orig: Callable[..., Any], cols: tuple[str, ...], rows: list[tuple[str, ...]]) -> Any:
+    """A SHOW result with these columns (and no rows when ``rows`` is empty)."""
+    if not rows:
+        select = ", ".join(f"'' AS \"{c}\"" for c in cols)
+        return orig(cur, f"SELECT {select} WHERE 1 = 0")
+    values = " UNION ALL ".join(
+        "SELECT " + ", ".join(f"'{v}' AS \"{c}\"" for v, c in zip(r, cols, strict=True)) for r in rows
+    )
+    return orig(cur, values)

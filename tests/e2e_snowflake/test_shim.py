@@ -86,3 +86,52 @@ def test_schema_swap_moves_objects_and_grants(cur: Any, shim: Any) -> None:
 def test_a_quoted_lower_case_name_is_another_object(cur: Any) -> None:
     cur.execute(f"SELECT COUNT(*) FROM {DB}.MARTS__BLUE.t")  # unquoted: resolved upper-case
     assert _errno(cur, f'SELECT COUNT(*) FROM "{DB}"."MARTS__BLUE"."t"') == 2003
+
+
+def test_a_schema_clone_keeps_the_grants_on_its_objects_not_on_itself(cur: Any, shim: Any) -> None:
+    cur.execute(f"CREATE OR REPLACE SCHEMA {DB}.C1")
+    cur.execute(f"CREATE OR REPLACE VIEW {DB}.C1.V AS SELECT * FROM {DB}.MARTS__BLUE.T")
+    cur.execute(f'GRANT USAGE ON SCHEMA "{DB}"."C1" TO ROLE "ANALYST" WITH GRANT OPTION')
+    cur.execute(f'GRANT SELECT ON FUTURE VIEWS IN SCHEMA "{DB}"."C1" TO ROLE "ANALYST"')
+    cur.execute(f'GRANT SELECT ON VIEW "{DB}"."C1"."V" TO ROLE "AUDITOR"')
+    cur.execute(f'ALTER SCHEMA "{DB}"."C1" ENABLE MANAGED ACCESS')
+    cur.execute(f'CREATE OR REPLACE SCHEMA "{DB}"."C2" CLONE "{DB}"."C1"')
+    cur.execute(f"SELECT COUNT(*) FROM {DB}.C2.V")
+    assert cur.fetchall() == [(2,)]
+    assert shim.roles_with("SELECT", "VIEW", (DB, "C2", "V")) == {"AUDITOR"}
+    assert shim.roles_with("USAGE", "SCHEMA", (DB, "C2", "")) == set()
+    cur.execute(f'SHOW FUTURE GRANTS IN SCHEMA "{DB}"."C2"')
+    assert cur.fetchall() == []
+    cur.execute(f'SHOW FUTURE GRANTS IN SCHEMA "{DB}"."C1"')
+    assert [(r[0], r[1], r[4]) for r in cur.fetchall()] == [("SELECT", "VIEW", "ANALYST")]
+    cur.execute(f"SHOW SCHEMAS LIKE 'C_' IN DATABASE \"{DB}\"")
+    assert sorted((r[0], r[2]) for r in cur.fetchall()) == [("C1", "MANAGED ACCESS"), ("C2", "")]
+    cur.execute('SHOW GRANTS TO ROLE "AUDITOR"')
+    assert {(r[0], r[1], r[2]) for r in cur.fetchall()} == {
+        ("SELECT", "VIEW", f"{DB}.C1.V"),
+        ("SELECT", "VIEW", f"{DB}.C2.V"),
+    }
+    # a new view inherits the future grant; a view replaced WITH COPY GRANTS keeps its grants only
+    cur.execute(f"CREATE OR REPLACE VIEW {DB}.C1.W AS SELECT 1 AS ID")
+    assert shim.roles_with("SELECT", "VIEW", (DB, "C1", "W")) == {"ANALYST"}
+    cur.execute(f"CREATE OR REPLACE VIEW {DB}.C1.V COPY GRANTS AS SELECT 1 AS ID")
+    assert shim.roles_with("SELECT", "VIEW", (DB, "C1", "V")) == {"AUDITOR"}
+
+
+def test_injected_faults_and_the_query_history(cur: Any, shim: Any) -> None:
+    from datetime import UTC, datetime
+
+    from tests.e2e_snowflake.shim import Fault
+
+    shim.faults.append(Fault(r"^CREATE SCHEMA .*\bF1$", "after"))
+    assert _errno(cur, f"CREATE SCHEMA {DB}.F1") == 2000
+    cur.execute(f"SHOW SCHEMAS LIKE 'F1' IN DATABASE \"{DB}\"")
+    assert [r[0] for r in cur.fetchall()] == ["F1"]  # it happened; only the reply was lost
+    shim.queries["01b2c3d4-0000-1111-0000-0000000000aa"] = ("DELETE", datetime(2026, 1, 1, tzinfo=UTC))
+    history = f'TABLE("{DB}".information_schema.query_history(RESULT_LIMIT => 10000)) WHERE query_id = '
+    cur.execute(
+        f"SELECT query_id, query_type, start_time FROM {history}'01b2c3d4-0000-1111-0000-0000000000aa'"
+    )
+    assert [r[1] for r in cur.fetchall()] == ["DELETE"]
+    cur.execute(f"SELECT query_id, query_type, start_time FROM {history}'nothing'")
+    assert cur.fetchall() == []

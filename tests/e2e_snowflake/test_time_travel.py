@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.e2e_snowflake.conftest import Lane, LaneFactory
@@ -87,3 +87,39 @@ def test_the_undrop_route_restores_the_version_create_or_replace_dropped(deploye
     assert "route" in out and "undrop" in out, out
     assert deployed.query(f"SELECT COUNT(*) FROM {deployed.database}.MARTS.FCT_ORDERS") == [(2,)]
     assert deployed.shim.kinds[(deployed.database, "MARTS__BLUE", "FCT_ORDERS")] == "TRANSIENT"
+
+
+@pytest.mark.parametrize(
+    ("query_type", "days", "problem"),
+    [
+        ("CREATE_TABLE_AS_SELECT", 0, "is a CREATE_TABLE_AS_SELECT statement"),  # dbt's table build: DDL
+        ("DELETE", 15, "younger than 14 days"),
+        (None, 0, "not in the query history"),
+    ],
+)
+def test_before_statement_is_refused_for_ddl_and_old_query_ids(
+    deployed: Lane, query_type: str | None, days: int, problem: str
+) -> None:
+    """Finding L1: BEFORE (STATEMENT) takes DML query ids younger than 14 days; anything else is refused
+    before the lock, naming the fix, and nothing is written."""
+    qid = f"01b2c3d4-0000-1111-0000-{len(problem):012d}"  # one id per case (the shim lives for the module)
+    if query_type:
+        deployed.shim.queries[qid] = (query_type, datetime.now(UTC) - timedelta(days=days, minutes=5))
+    rows = len(deployed.query(f"SELECT * FROM {deployed.database}.PIPELINEOPS.DEPLOY_STATE"))
+    code, out, err = deployed.cli(
+        "rollback",
+        "--env",
+        "prod",
+        "--mode",
+        "time-travel",
+        "--model",
+        "fct_orders",
+        "--before-statement",
+        qid,
+        "--reason",
+        "r",
+    )
+    assert code == 2, out + err
+    assert problem in out + err and "--at" in out + err and "--to <deploy id>" in out + err
+    assert len(deployed.query(f"SELECT * FROM {deployed.database}.PIPELINEOPS.DEPLOY_STATE")) == rows
+    assert deployed.lock_holder() is None

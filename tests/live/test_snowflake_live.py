@@ -3,6 +3,19 @@
 Runs only when every ``PIPELINEOPS_TEST_SNOWFLAKE_*`` variable below is set (trusted events, an
 environment-protected secret); otherwise the whole module is skipped with the list of missing variables.
 Everything it creates lives in two uniquely named schemas that are dropped at the end.
+
+Not yet the emulator lane's scenario list. The end-to-end scenarios of ``tests/e2e_snowflake/`` (deploys,
+kills, rollbacks, restores, grants, cutover guarantee, refused statement points) are pytest functions over
+the emulator's ``Lane`` (``tests/e2e_snowflake/conftest.py``), and some assertions read the shim's state
+(``shim.kinds``, ``shim.grants``, ``shim.managed``) or inject faults (``shim.faults``, ``shim.queries``). To
+run the same list here: (1) a ``Lane`` protocol (``cli``, ``ok``, ``killed``, ``query``, ``view_colours``,
+``journal``, ``lock_holder``, plus ``table_kind`` and ``roles_with`` answered by ``SHOW TABLES`` / ``SHOW
+GRANTS`` instead of the shim), implemented once for the emulator and once for a live account (a database
+per scenario created and dropped by the test role, which needs CREATE DATABASE; dbt-snowflake profiles
+with key-pair auth from ``PIPELINEOPS_TEST_SNOWFLAKE_PRIVATE_KEY``); (2) the scenario bodies moved into one
+registry both lanes parametrise over, with the fault-injection scenarios (lost swap replies, swallowed
+grants, a fabricated query history) marked emulator-only, because a real account cannot be made to lose a
+reply on demand.
 """
 
 from __future__ import annotations

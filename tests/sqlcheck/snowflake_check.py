@@ -26,7 +26,13 @@ DATABASE = QUOTED
 SCHEMA = rf"(?:{QUOTED}\.)?{QUOTED}"
 OBJECT = rf"(?:{QUOTED}\.){{0,2}}{QUOTED}"
 STRING = r"'(?:[^'\\]|''|\\.)*'"
-PRIVILEGE = r"(?:SELECT|INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|USAGE|MONITOR|OPERATE|OWNERSHIP|ALL(?:\s+PRIVILEGES)?)"
+PRIVILEGE = (
+    r"(?:SELECT|INSERT|UPDATE|DELETE|TRUNCATE|REFERENCES|USAGE|MONITOR|OPERATE|OWNERSHIP|MODIFY|APPLYBUDGET"
+    r"|ADD\s+SEARCH\s+OPTIMIZATION|ALL(?:\s+PRIVILEGES)?"
+    r"|CREATE\s+(?:TABLE|VIEW|MATERIALIZED\s+VIEW|DYNAMIC\s+TABLE|STAGE|FILE\s+FORMAT|SEQUENCE|FUNCTION"
+    r"|PROCEDURE|STREAM|TASK|PIPE|TAG|MASKING\s+POLICY|ROW\s+ACCESS\s+POLICY|SECRET|EXTERNAL\s+TABLE))"
+)
+GRANT_OPTION = r"(?:\s+WITH\s+GRANT\s+OPTION)?"
 PLURAL_OBJECTS = (
     r"(?:TABLES|VIEWS|SCHEMAS|SEQUENCES|FUNCTIONS|PROCEDURES|STAGES|DYNAMIC\s+TABLES|MATERIALIZED\s+VIEWS)"
 )
@@ -39,7 +45,8 @@ FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         (
             "ALTER SCHEMA",
             r"ALTER\s+SCHEMA\b",
-            rf"ALTER\s+SCHEMA\s+(?:IF\s+EXISTS\s+)?{SCHEMA}\s+(?:SWAP\s+WITH|RENAME\s+TO)\s+{SCHEMA}",
+            rf"ALTER\s+SCHEMA\s+(?:IF\s+EXISTS\s+)?{SCHEMA}\s+(?:(?:SWAP\s+WITH|RENAME\s+TO)\s+{SCHEMA}"
+            r"|ENABLE\s+MANAGED\s+ACCESS)",
         ),
         (
             "ALTER TABLE … SWAP",
@@ -55,14 +62,14 @@ FORMS: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
             "GRANT … ON ALL|FUTURE",
             r"GRANT\b.*\bON\s+(?:ALL|FUTURE)\b",
             rf"GRANT\s+{PRIVILEGE}(?:\s*,\s*{PRIVILEGE})*\s+ON\s+(?:ALL|FUTURE)\s+{PLURAL_OBJECTS}\s+"
-            rf"IN\s+(?:SCHEMA\s+{SCHEMA}|DATABASE\s+{DATABASE})\s+TO\s+ROLE\s+{QUOTED}"
+            rf"IN\s+(?:SCHEMA\s+{SCHEMA}|DATABASE\s+{DATABASE})\s+TO\s+ROLE\s+{QUOTED}{GRANT_OPTION}"
             r"(?:\s+(?:COPY|REVOKE)\s+CURRENT\s+GRANTS)?",
         ),
         (  # sqlglot parses these as exp.Grant whatever the privilege word: `GRANT USGE ON SCHEMA` too
             "GRANT … ON SCHEMA|DATABASE",
             r"GRANT\b.*\bON\s+(?:SCHEMA|DATABASE)\b",
             rf"GRANT\s+{PRIVILEGE}(?:\s*,\s*{PRIVILEGE})*\s+ON\s+(?:SCHEMA\s+{SCHEMA}|DATABASE\s+{DATABASE})"
-            rf"\s+TO\s+ROLE\s+{QUOTED}",
+            rf"\s+TO\s+ROLE\s+{QUOTED}{GRANT_OPTION}",
         ),
         (
             "CREATE ROLE",

@@ -21,7 +21,14 @@ from pipelineops.execute.restore import Restore
 from pipelineops.plan import aside, history, sql
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.identifiers import check_identifier
-from pipelineops.plan.rollback import Recoverability, retention_days, snowflake_recoverability
+from pipelineops.plan.rollback import (
+    QueryFacts,
+    Recoverability,
+    is_query_id,
+    retention_days,
+    snowflake_recoverability,
+    statement_point_problem,
+)
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql import timetravel as tt
 from pipelineops.plan.sql.timetravel import PointInTime
@@ -64,6 +71,26 @@ def _snowflake_verdict(rt: Runtime, table: Relation, point: PointInTime) -> Reco
         target=target,
         now=now,
     )
+
+
+def _check_statement(rt: Runtime, query_id: str) -> None:
+    """``--before-statement``: refused before the lock unless Snowflake would accept it (finding L1)."""
+    found = None
+    if is_query_id(query_id):
+        for row in rt.engine.query(tt.query_history(rt.engine.database, query_id)):
+            started = row.get("start_time")
+            if isinstance(started, datetime):
+                found = QueryFacts(query_id, str(row.get("query_type") or ""), started)
+    problem = statement_point_problem(query_id, found, rt.ctx.clock())
+    if problem:
+        raise UserError(
+            f"--before-statement {query_id} cannot be used: {problem}",
+            why="Snowflake time travel accepts BEFORE (STATEMENT => <id>) only for DML, BEGIN/COMMIT and "
+            "SELECT statements younger than 14 days",
+            fix="restore to a point in time instead: --at <the statement's start time, ISO 8601> or "
+            "--to <deploy id> (the end of that deploy)",
+            runbook=RUNBOOK,
+        )
 
 
 def dry_run_report(plan: Plan, title: str, started: float) -> StageReport:
@@ -126,6 +153,7 @@ def point_in_time(
                 "--before-statement needs Snowflake query ids",
                 fix="on the local engine use --to-version or --at",
             )
+        _check_statement(rt, before_statement)
         return PointInTime("statement", statement=before_statement)
     finish = [
         r

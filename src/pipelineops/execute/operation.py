@@ -19,7 +19,7 @@ from typing import Literal
 
 from pipelineops.commands.runtime import Runtime
 from pipelineops.engines.base import Row
-from pipelineops.errors import CheckFailed, UserError
+from pipelineops.errors import CheckFailed, PipelineOpsError, UserError
 from pipelineops.plan import history
 
 log = logging.getLogger(__name__)
@@ -157,20 +157,29 @@ def locked(op: Operation, *, force_unlock: bool, option: str) -> Iterator[list[R
                 f"released the deploy lock held by {released.deploy_id} ({released.holder})"
             )
     journal.acquire(op.op_id, holder=rt.ctx.actor, run_url=rt.ctx.run_url)
+    keep = False
     try:
         rows = journal.history()
         for step in history.unfinished_steps(rows, op.op_id):
             journal.record(op.row(step, "abandoned", detail="the process running this step died; resumed"))
         yield rows
     except BaseException as exc:
-        if not op.finished:
+        keep = isinstance(exc, LockKept)
+        if not op.finished and not keep:  # kept: not finished, the re-run with the same id completes it
             try:
                 op.record(op.row(history.FINISH, "failed", error=str(exc)[:2000] or type(exc).__name__))
             except Exception:  # the original error matters more than a journal row we could not write
                 log.exception("could not journal the failure of %s", op.op_id)
         raise
     finally:
-        journal.release(op.op_id)
+        if not keep:
+            journal.release(op.op_id)
+
+
+class LockKept(PipelineOpsError):
+    """An error after which the operation keeps the deploy lock: production may be in a state the journal
+    does not describe (e.g. a cutover interrupted between schema swaps whose outcome could not be read), so
+    no other operation may start from the journal; a re-run with the same id completes it."""
 
 
 def check_reuse(progress: history.Progress, op: Operation, *, option: str) -> None:

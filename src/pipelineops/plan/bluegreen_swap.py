@@ -4,25 +4,29 @@ Local engine: every consumer view is re-pointed, and stale ones dropped, in one 
 transactional). Snowflake: DDL auto-commits, so the new views are prepared in a shadow schema
 ``<SCHEMA>__NEXT`` first, then published with one ``ALTER SCHEMA … SWAP WITH …`` per consumer schema — the
 cutover's statement count depends on the number of consumer schemas, never on the number of models.
-A swap moves objects with their grants, and a replaced shadow schema starts with none: the reader roles
+A swap moves objects with their grants, so the shadow schema is prepared as the consumer schema's twin
+(``plan/grants.py``): a CLONE of the consumer schema (its views keep the grants on them), then, in the
+executor, the grants on the consumer schema itself, its future grants and managed access; the reader roles
 (``environments.<env>.reader_roles``) get USAGE on each shadow schema and SELECT on its views before the swap, and a
-``verify-grants`` step reads ``SHOW GRANTS`` on each consumer schema after it.
+``verify-grants`` step checks USAGE on each consumer schema and SELECT on each published view after it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pipelineops.plan import sql
 from pipelineops.plan.history import BUILD, CUTOVER, Colour, other
 from pipelineops.plan.sql import Dialect, Relation
+from pipelineops.plan.sql import grants as gsql
 from pipelineops.plan.steps import Plan, Step
 
 SHADOW_SUFFIX = "__NEXT"
 VERIFY_GRANTS = "verify-grants"
 NO_LOCAL_GRANTS = "the local engine has no grants"
+NO_READER_ROLES = "no reader roles configured (environments.<env>.reader_roles): nobody's read access is verified after the swap"
 
 
 @dataclass(frozen=True)
@@ -90,13 +94,21 @@ def publish_statements(
     published: tuple[Published, ...],
     schema: str,
     into: str,
+    existing: tuple[str, ...] | None = None,
 ) -> list[str]:
-    """Views in ``into`` over ``colour``'s relations of consumer schema ``schema``."""
+    """Views in ``into`` over ``colour``'s relations of consumer schema ``schema``.
+
+    ``existing``: the views ``into`` already holds (a clone of the consumer schema): those are replaced with
+    COPY GRANTS (the grants on them stay), the others are created without it, so that the schema's future
+    grants apply to them (COPY GRANTS does not inherit future grants). None: every view with COPY GRANTS.
+    """
+    had = None if existing is None else {v.upper() for v in existing}
     return [
         sql.create_view(
             Relation(database, into, p.name),
             Relation(database, colour_schema(p.schema, colour), p.name),
             dialect,
+            copy_grants=had is None or p.name.upper() in had,
         )
         for p in published
         if p.schema == schema
@@ -142,10 +154,19 @@ def cutover_steps(
     swaps: list[str] = []
     for schema in consumer_schemas:
         nxt = schema + SHADOW_SUFFIX
-        shadow.append(sql.replace_schema(database, nxt, dialect))
+        keep = {p.name.upper() for p in published if p.schema == schema}
+        had = existing_views.get(schema, ())
         shadow.append(sql.create_schema(database, schema, dialect))
+        shadow.append(gsql.clone_schema(database, nxt, schema, dialect))
+        shadow += [sql.drop_view(Relation(database, nxt, v), dialect) for v in had if v.upper() not in keep]
         shadow += publish_statements(
-            dialect=dialect, database=database, colour=colour, published=published, schema=schema, into=nxt
+            dialect=dialect,
+            database=database,
+            colour=colour,
+            published=published,
+            schema=schema,
+            into=nxt,
+            existing=had,
         )
         for role in reader_roles:
             shadow.append(sql.grant_schema_usage(database, nxt, role, dialect))
@@ -155,8 +176,10 @@ def cutover_steps(
     return (
         Step(
             "prepare-shadow",
-            f"views over {colour} prepared in shadow schemas (DDL auto-commits on Snowflake; readers see "
-            f"nothing yet){granted}",
+            f"views over {colour} prepared in shadow schemas cloned from the consumer schemas (DDL "
+            "auto-commits on Snowflake; readers see nothing yet); after each CLONE the grants on the "
+            "consumer schema itself, its future grants and managed access (SHOW GRANTS ON SCHEMA, SHOW "
+            f"FUTURE GRANTS IN SCHEMA, SHOW SCHEMAS, read then) are re-issued on its shadow{granted}",
             sql=tuple(shadow),
         ),
         Step(CUTOVER, why + " — one atomic SWAP per consumer schema", sql=tuple(swaps)),
@@ -166,35 +189,28 @@ def cutover_steps(
 def verify_grants_step(
     *, dialect: Dialect, database: str, consumer_schemas: tuple[str, ...], reader_roles: tuple[str, ...]
 ) -> Step:
-    """After the swaps: every reader role must hold USAGE on every consumer schema.
+    """After the swaps: every reader role must hold USAGE on every consumer schema and SELECT on every
+    published view.
 
-    Snowflake runs one ``SHOW GRANTS ON SCHEMA`` per consumer schema (no warehouse needed); with no
-    reader roles configured, or on the local engine, the step has no SQL and is journalled as skipped.
+    Snowflake runs one ``SHOW GRANTS ON SCHEMA`` per consumer schema, then one ``SHOW GRANTS TO ROLE`` per
+    reader role (no warehouse needed; ``plan/grants.py`` ``grant_gaps`` reads them). With no reader roles
+    configured the step has no SQL and is journalled as skipped with a warning (``NO_READER_ROLES``); on
+    the local engine it has none either (no grants).
     """
     if dialect != "snowflake":
         return Step(VERIFY_GRANTS, NO_LOCAL_GRANTS, action="check")
     if not reader_roles:
-        return Step(
-            VERIFY_GRANTS, "no reader roles configured (environments.<env>.reader_roles)", action="check"
-        )
+        return Step(VERIFY_GRANTS, NO_READER_ROLES, action="check")
     return Step(
         VERIFY_GRANTS,
-        f"{', '.join(reader_roles)} must hold USAGE on each consumer schema after the swap; "
-        "otherwise re-publish the previous colour",
+        f"{', '.join(reader_roles)} must hold USAGE on each consumer schema and SELECT on each published "
+        "view after the swap; otherwise re-publish the previous colour",
         action="check",
-        sql=tuple(sql.show_grants_on_schema(database, s, dialect) for s in consumer_schemas),
+        sql=(
+            *(sql.show_grants_on_schema(database, s, dialect) for s in consumer_schemas),
+            *(gsql.show_grants_to_role(role, dialect) for role in reader_roles),
+        ),
     )
-
-
-def missing_usage(rows: Sequence[Mapping[str, object]], reader_roles: tuple[str, ...]) -> tuple[str, ...]:
-    """Reader roles without USAGE (or OWNERSHIP) on a schema, from its ``SHOW GRANTS ON SCHEMA`` rows."""
-    holders = {
-        str(r.get("grantee_name", "")).upper()
-        for r in rows
-        if str(r.get("granted_to", "")).upper() == "ROLE"
-        and str(r.get("privilege", "")).upper() in ("USAGE", "OWNERSHIP")
-    }
-    return tuple(role for role in reader_roles if role.upper() not in holders)
 
 
 def build_plan(inputs: DeployInputs) -> Plan:

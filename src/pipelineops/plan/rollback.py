@@ -9,6 +9,7 @@ kept aside in ``<table>__REPLACED_<id>``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,55 @@ from pipelineops.plan.steps import Plan, Step
 
 TRANSIENT_MAX_DAYS = 1
 STATEMENT_MAX_DAYS = 14
+#: the statements ``BEFORE (STATEMENT => <id>)`` accepts: DML, transaction control and SELECT
+#: (https://docs.snowflake.com/en/sql-reference/constructs/at-before, STATEMENT); ``QUERY_TYPE`` values
+#: of the query history. dbt's table materialisation (CREATE TABLE AS SELECT) is DDL: not accepted.
+STATEMENT_TYPES = frozenset(
+    {"INSERT", "MULTI_TABLE_INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "BEGIN_TRANSACTION", "COMMIT"}
+)
+_QUERY_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QueryFacts:
+    """One row of the query history: what a ``BEFORE (STATEMENT => <id>)`` point refers to."""
+
+    query_id: str
+    query_type: str
+    start_time: datetime
+
+
+def is_query_id(text: str) -> bool:
+    return bool(_QUERY_ID.match(text))
+
+
+def statement_point_problem(query_id: str, found: QueryFacts | None, now: datetime) -> str | None:
+    """Why ``BEFORE (STATEMENT => query_id)`` cannot be used, or None when it can.
+
+    Snowflake accepts a query id younger than 14 days, of a DML, transaction or SELECT statement
+    (https://docs.snowflake.com/en/sql-reference/constructs/at-before: an older id fails with "statement
+    <id> not found"). ``found``: the query's history row (None: not in the history that was searched).
+    """
+    if not is_query_id(query_id):
+        return f"{query_id!r} is not a Snowflake query id (8-4-4-4-12 hexadecimal digits)"
+    if found is None:
+        return (
+            f"query {query_id} is not in the query history of the last 7 days this role can see "
+            "(INFORMATION_SCHEMA.QUERY_HISTORY): older or other users' queries cannot be checked"
+        )
+    age = now - _utc(found.start_time)
+    if age > timedelta(days=STATEMENT_MAX_DAYS):
+        return (
+            f"query {query_id} ran {age.days} days ago: BEFORE (STATEMENT) accepts query ids younger than "
+            f"{STATEMENT_MAX_DAYS} days"
+        )
+    kind = found.query_type.upper()
+    if kind not in STATEMENT_TYPES:
+        return (
+            f"query {query_id} is a {kind} statement: BEFORE (STATEMENT) accepts DML (INSERT, UPDATE, DELETE, "
+            "MERGE), BEGIN/COMMIT and SELECT only; dbt's table models are CREATE TABLE AS SELECT (DDL)"
+        )
+    return None
 
 
 @dataclass(frozen=True)

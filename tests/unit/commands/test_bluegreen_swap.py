@@ -1,7 +1,8 @@
 """The Deployer after a Snowflake cutover: verify-grants passes, or fails and re-publishes the previous colour.
 
 Neither fakesnow nor the local engine has grants, so the engine here is a small recording fake that
-answers ``SHOW GRANTS ON SCHEMA`` with the rows Snowflake returns; everything else is the real Deployer.
+answers ``SHOW GRANTS ON SCHEMA`` and ``SHOW GRANTS TO ROLE`` with the rows Snowflake returns; everything
+else is the real Deployer.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ PUBLISHED = (Published("MARTS", "FCT_ORDERS"),)
 
 @dataclass
 class FakeSnowflake:
-    """Records statements; SHOW GRANTS answers with ``usage`` roles holding USAGE on the schema."""
+    """Records statements; SHOW GRANTS answers with ``usage`` roles holding USAGE on the schema and
+    ``select`` roles (default: the ``usage`` ones) holding SELECT on the published view."""
 
     usage: tuple[str, ...]
+    select: tuple[str, ...] | None = None
     dialect: str = "snowflake"
     database: str = "ANALYTICS"
     executed: list[str] = field(default_factory=list)
@@ -42,6 +45,15 @@ class FakeSnowflake:
             rows = [{"privilege": "OWNERSHIP", "granted_to": "ROLE", "grantee_name": "PROD_DEPLOYER"}]
             return rows + [
                 {"privilege": "USAGE", "granted_to": "ROLE", "grantee_name": r} for r in self.usage
+            ]
+        if sql.startswith("SHOW GRANTS TO ROLE"):
+            role = sql.split('"')[1]
+            readers = self.usage if self.select is None else self.select
+            if role not in readers:
+                return []
+            return [
+                {"privilege": "SELECT", "granted_on": "VIEW", "name": "ANALYTICS.MARTS.FCT_ORDERS"},
+                {"privilege": "USAGE", "granted_on": "SCHEMA", "name": "ANALYTICS.MARTS"},
             ]
         return [{"n": 1}]
 
@@ -72,7 +84,7 @@ class FakeJournal:
 
 
 def _deployer(
-    usage: tuple[str, ...], *, live: str | None = "BLUE"
+    usage: tuple[str, ...], *, live: str | None = "BLUE", select: tuple[str, ...] | None = None
 ) -> tuple[Deployer, FakeSnowflake, FakeJournal]:
     cfg = Config(
         path=Path("pipelineops.yml"),
@@ -86,7 +98,7 @@ def _deployer(
         checks=ChecksConfig(),
         reader_roles=("PROD_REPORTER",),
     )
-    engine, journal = FakeSnowflake(usage), FakeJournal()
+    engine, journal = FakeSnowflake(usage, select), FakeJournal()
     reporter = SimpleNamespace(
         info=lambda *a, **k: None, debug=lambda *a, **k: None, warning=lambda *a, **k: None
     )
@@ -146,6 +158,7 @@ def test_grants_present_after_the_swap_let_the_deploy_finish() -> None:
     d, engine, journal = _deployer(("PROD_REPORTER",))
     d._after_cutover(_plan())
     assert 'SHOW GRANTS ON SCHEMA "ANALYTICS"."MARTS"' in engine.executed
+    assert 'SHOW GRANTS TO ROLE "PROD_REPORTER"' in engine.executed
     assert _steps(journal)[:2] == [("verify-grants", "started"), ("verify-grants", "succeeded")]
     assert _steps(journal)[-1] == ("finish", "succeeded")
     assert d.conclusion == "success"
@@ -153,7 +166,7 @@ def test_grants_present_after_the_swap_let_the_deploy_finish() -> None:
 
 
 def test_a_reader_role_without_usage_fails_the_deploy_and_republishes_the_previous_colour() -> None:
-    d, engine, journal = _deployer(())
+    d, engine, journal = _deployer((), select=("PROD_REPORTER",))
     d._after_cutover(_plan())
     failed = next(r for r in journal.rows if r["step"] == "verify-grants" and r["status"] == "failed")
     assert failed["error"] == "PROD_REPORTER has no USAGE on MARTS"
@@ -249,3 +262,12 @@ def test_a_cutover_killed_between_swaps_is_completed_from_the_views_not_redone()
     steps = [(r["step"], r["status"]) for r in journal.rows]
     assert steps == [("swap", "succeeded"), ("cutover", "succeeded")]
     assert "1 swap(s) run now" in str(journal.rows[-1]["detail"])
+
+
+def test_a_reader_role_with_usage_but_without_select_fails_the_deploy() -> None:
+    """Finding M2: USAGE on the schema is not enough; verify-grants checks SELECT on every published view."""
+    d, _, journal = _deployer(("PROD_REPORTER",), select=())
+    d._after_cutover(_plan())
+    failed = next(r for r in journal.rows if r["step"] == "verify-grants" and r["status"] == "failed")
+    assert failed["error"] == "PROD_REPORTER has no SELECT on MARTS.FCT_ORDERS"
+    assert d.conclusion == "failure"

@@ -19,6 +19,7 @@ from tests.sqlcheck.golden import GoldenCase, assert_golden, dump_golden, load_g
 
 from pipelineops.plan.bluegreen_swap import (
     NO_LOCAL_GRANTS,
+    NO_READER_ROLES,
     SHADOW_SUFFIX,
     VERIFY_GRANTS,
     Carried,
@@ -29,7 +30,6 @@ from pipelineops.plan.bluegreen_swap import (
     colour_schema,
     cutover_steps,
     dbt_vars,
-    missing_usage,
     publish_statements,
     verify_grants_step,
 )
@@ -329,20 +329,26 @@ def test_snowflake_cutover_is_one_swap_per_consumer_schema() -> None:
     assert "one atomic SWAP per consumer schema" in plan.step("cutover").why
 
 
-def test_snowflake_shadow_schemas_hold_exactly_the_new_views() -> None:
+def test_snowflake_shadow_schemas_are_clones_of_the_consumer_schemas_with_the_new_views() -> None:
     shadow = build_plan(second_deploy("snowflake")).step("prepare-shadow").sql
     assert shadow == (
-        'CREATE OR REPLACE SCHEMA "ANALYTICS"."MARTS__NEXT"',
         'CREATE SCHEMA IF NOT EXISTS "ANALYTICS"."MARTS"',
+        # a clone keeps the grants on the consumer views (finding M3); the stale view is dropped from it
+        'CREATE OR REPLACE SCHEMA "ANALYTICS"."MARTS__NEXT" CLONE "ANALYTICS"."MARTS"',
+        'DROP VIEW IF EXISTS "ANALYTICS"."MARTS__NEXT"."OLD_REVENUE"',
         'CREATE OR REPLACE VIEW "ANALYTICS"."MARTS__NEXT"."FCT_ORDERS" COPY GRANTS AS SELECT * FROM "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS"',
         'CREATE OR REPLACE VIEW "ANALYTICS"."MARTS__NEXT"."DIM_CUSTOMERS" COPY GRANTS AS SELECT * FROM "ANALYTICS"."MARTS__GREEN"."DIM_CUSTOMERS"',
-        'CREATE OR REPLACE SCHEMA "ANALYTICS"."FINANCE__NEXT"',
         'CREATE SCHEMA IF NOT EXISTS "ANALYTICS"."FINANCE"',
+        'CREATE OR REPLACE SCHEMA "ANALYTICS"."FINANCE__NEXT" CLONE "ANALYTICS"."FINANCE"',
         'CREATE OR REPLACE VIEW "ANALYTICS"."FINANCE__NEXT"."FCT_REVENUE" COPY GRANTS AS SELECT * FROM "ANALYTICS"."FINANCE__GREEN"."FCT_REVENUE"',
     )
-    # the stale view is dropped by construction: the shadow schema is replaced and never gets it
-    plan_text = " ".join(s for step in build_plan(second_deploy("snowflake")).steps for s in step.sql)
-    assert "OLD_REVENUE" not in plan_text.upper()
+    assert "future grants" in build_plan(second_deploy("snowflake")).step("prepare-shadow").why
+
+
+def test_a_new_consumer_view_is_created_without_copy_grants_so_future_grants_apply() -> None:
+    first = build_plan(first_deploy("snowflake")).step("prepare-shadow").sql
+    views = [s for s in first if s.startswith("CREATE OR REPLACE VIEW")]
+    assert views and not any("COPY GRANTS" in s for s in views)
 
 
 @pytest.mark.parametrize("schemas", [("MARTS",), ("MARTS", "FINANCE"), ("MARTS", "FINANCE", "SALES")])
@@ -350,10 +356,14 @@ def test_snowflake_cutover_count_is_the_same_for_5_and_500_models(schemas: tuple
     counts = {}
     for n in (5, 500):
         published = tuple(Published(schemas[i % len(schemas)], f"model_{i}") for i in range(n))
-        plan = build_plan(replace(second_deploy("snowflake"), consumer_schemas=schemas, published=published))
+        plan = build_plan(
+            replace(
+                second_deploy("snowflake"), consumer_schemas=schemas, published=published, existing_views={}
+            )
+        )
         counts[n] = plan.statement_count("cutover")
         assert all(s.startswith("ALTER SCHEMA ") and " SWAP WITH " in s for s in plan.step("cutover").sql)
-        assert plan.statement_count("prepare-shadow") == n + 2 * len(schemas)
+        assert plan.statement_count("prepare-shadow") == n + 2 * len(schemas)  # + CREATE, CLONE per schema
     assert counts[5] == counts[500] == len(schemas)
 
 
@@ -366,8 +376,9 @@ def test_every_snowflake_statement_passes_the_strict_check() -> None:
             for stmt in step.sql:
                 check_snowflake_sql(stmt)
                 checked += 1
-    # the reader-roles plan: the 13 of the second deploy, 2 grants x 2 roles x 2 schemas, 2 SHOW GRANTS
-    assert checked == 11 + 13 + (13 + 8 + 2)
+    # the second deploy: 13 and the stale view dropped from the clone; the reader-roles plan: those 14,
+    # 2 grants x 2 roles x 2 schemas, SHOW GRANTS on 2 schemas and to 2 roles
+    assert checked == 11 + 14 + (14 + 8 + 4)
 
 
 def test_snowflake_golden_files_pass_the_strict_check() -> None:
@@ -375,7 +386,7 @@ def test_snowflake_golden_files_pass_the_strict_check() -> None:
 
     cases = load_golden(GOLDEN_DIR / "snowflake.sql")
     stmts = [line for case in cases for line in case.sql.splitlines()]
-    assert len(stmts) == 11 + 13 + (13 + 8 + 2)
+    assert len(stmts) == 11 + 14 + (14 + 8 + 4)
     for stmt in stmts:
         assert stmt.endswith(";"), stmt
         check_snowflake_sql(stmt)
@@ -565,8 +576,10 @@ def test_snowflake_verify_grants_shows_the_grants_of_each_consumer_schema_after_
     assert step.sql == (
         'SHOW GRANTS ON SCHEMA "ANALYTICS"."MARTS"',
         'SHOW GRANTS ON SCHEMA "ANALYTICS"."FINANCE"',
+        'SHOW GRANTS TO ROLE "PROD_REPORTER"',
+        'SHOW GRANTS TO ROLE "FINANCE_READER"',
     )
-    assert "PROD_REPORTER, finance_reader must hold USAGE" in step.why
+    assert "PROD_REPORTER, finance_reader must hold USAGE on each consumer schema and SELECT" in step.why
 
 
 @pytest.mark.parametrize(
@@ -574,7 +587,7 @@ def test_snowflake_verify_grants_shows_the_grants_of_each_consumer_schema_after_
     [
         ("duckdb", READER_ROLES, NO_LOCAL_GRANTS),
         ("duckdb", (), NO_LOCAL_GRANTS),
-        ("snowflake", (), "no reader roles configured (environments.<env>.reader_roles)"),
+        ("snowflake", (), NO_READER_ROLES),
     ],
 )
 def test_verify_grants_has_nothing_to_run_without_grants(
@@ -592,33 +605,6 @@ def test_duckdb_plan_ignores_reader_roles() -> None:
     without = build_plan(second_deploy("duckdb"))
     assert [(s.name, s.sql) for s in with_roles.steps] == [(s.name, s.sql) for s in without.steps]
     assert not any("GRANT" in stmt for step in with_roles.steps for stmt in step.sql)
-
-
-def _grant(privilege: str, role: str, granted_to: str = "ROLE") -> dict[str, object]:
-    """One row of SHOW GRANTS ON SCHEMA as the engine returns it (lower-case column names)."""
-    return {
-        "created_on": "2026-01-01",
-        "privilege": privilege,
-        "granted_on": "SCHEMA",
-        "name": "ANALYTICS.MARTS",
-        "granted_to": granted_to,
-        "grantee_name": role,
-        "grant_option": "false",
-        "granted_by": "PROD_DEPLOYER",
-    }
-
-
-def test_missing_usage_names_each_reader_role_without_usage() -> None:
-    rows = [
-        _grant("OWNERSHIP", "PROD_DEPLOYER"),
-        _grant("USAGE", "PROD_REPORTER"),
-        _grant("MONITOR", "FINANCE_READER"),  # not USAGE
-        _grant("USAGE", "FINANCE_READER", granted_to="SHARE"),  # a share, not the role
-    ]
-    assert missing_usage(rows, ("PROD_REPORTER", "finance_reader")) == ("finance_reader",)
-    assert missing_usage(rows, ("prod_reporter", "PROD_DEPLOYER")) == ()  # case-insensitive; owner may read
-    assert missing_usage([], ("PROD_REPORTER",)) == ("PROD_REPORTER",)
-    assert missing_usage([], ()) == ()
 
 
 def test_grant_sql_is_snowflake_only_and_validates_the_role() -> None:

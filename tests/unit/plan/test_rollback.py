@@ -12,6 +12,7 @@ from tests.sqlcheck.snowflake_check import check_snowflake_sql
 from pipelineops.errors import UserError
 from pipelineops.plan.bluegreen_swap import Published
 from pipelineops.plan.rollback import (
+    QueryFacts,
     RepublishInputs,
     Route,
     colour_live_at,
@@ -19,6 +20,7 @@ from pipelineops.plan.rollback import (
     republish_plan,
     retention_days,
     snowflake_recoverability,
+    statement_point_problem,
     timetravel_plan,
     undo,
 )
@@ -121,7 +123,10 @@ def test_snowflake_republish_grants_readers_before_the_swap_and_checks_after() -
     assert plan.step("cutover").sql == (
         'ALTER SCHEMA "ANALYTICS"."MARTS" SWAP WITH "ANALYTICS"."MARTS__NEXT"',
     )
-    assert plan.step("verify-grants").sql == ('SHOW GRANTS ON SCHEMA "ANALYTICS"."MARTS"',)
+    assert plan.step("verify-grants").sql == (
+        'SHOW GRANTS ON SCHEMA "ANALYTICS"."MARTS"',
+        'SHOW GRANTS TO ROLE "PROD_REPORTER"',
+    )
     for stmt in (*shadow, *plan.step("verify-grants").sql):
         check_snowflake_sql(stmt)
 
@@ -316,3 +321,32 @@ def test_a_restore_reads_the_history_of_the_colour_live_then() -> None:
             route="undrop",
             source=blue,
         )
+
+
+# --- BEFORE (STATEMENT => <query id>) is checked before it is used (finding L1) ----------------------------
+
+QID = "01b2c3d4-0000-1111-0000-000000000001"
+
+
+@pytest.mark.parametrize(
+    ("query_id", "found", "problem"),
+    [
+        (QID, QueryFacts(QID, "DELETE", NOW - timedelta(days=2)), None),
+        (QID, QueryFacts(QID, "merge", NOW - timedelta(days=13, hours=23)), None),
+        (QID, QueryFacts(QID, "DELETE", NOW - timedelta(days=15)), "younger than 14 days"),
+        (QID, QueryFacts(QID, "CREATE_TABLE_AS_SELECT", NOW - timedelta(hours=1)), "CREATE TABLE AS SELECT"),
+        (QID, None, "not in the query history"),
+        ("not-a-query-id", None, "is not a Snowflake query id"),
+    ],
+)
+def test_a_statement_point_must_be_a_young_dml_query(
+    query_id: str, found: QueryFacts | None, problem: str | None
+) -> None:
+    got = statement_point_problem(query_id, found, NOW)
+    assert (got is None) if problem is None else (problem in str(got)), got
+
+
+def test_the_query_history_lookup_passes_the_strict_check() -> None:
+    stmt = tt.query_history("ANALYTICS", QID)
+    check_snowflake_sql(stmt)
+    assert f"WHERE query_id = '{QID}'" in stmt and "DATEADD('day', -14" in stmt

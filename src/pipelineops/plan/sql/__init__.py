@@ -1,7 +1,7 @@
 """All SQL text PipelineOps emits, for both dialects; identifiers are validated and quoted here.
 
-``common`` holds identifiers, schemas, views and relations; ``journal`` the DEPLOY_STATE journal and the
-deploy lock; ``timetravel`` point-in-time recovery. No module outside this package joins SQL strings.
+``common`` holds identifiers, schemas, views and relations; ``grants`` Snowflake's grant statements;
+``journal`` the DEPLOY_STATE journal and the deploy lock; ``timetravel`` point-in-time recovery. No module outside this package joins SQL strings.
 """
 
 from __future__ import annotations

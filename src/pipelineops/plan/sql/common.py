@@ -117,9 +117,11 @@ def view_definitions(database: str, schema: str, dialect: Dialect) -> str:
     )
 
 
-def create_view(view: Relation, target: Relation, dialect: Dialect) -> str:
-    """A consumer view over one colour's relation. ``COPY GRANTS`` keeps grants on Snowflake."""
-    copy = " COPY GRANTS" if dialect == "snowflake" else ""
+def create_view(view: Relation, target: Relation, dialect: Dialect, *, copy_grants: bool = True) -> str:
+    """A consumer view over one colour's relation. On Snowflake ``COPY GRANTS`` keeps the grants of the view
+    it replaces; without it a new view inherits the schema's future grants instead
+    (https://docs.snowflake.com/en/sql-reference/sql/create-view, COPY GRANTS)."""
+    copy = " COPY GRANTS" if dialect == "snowflake" and copy_grants else ""
     return f"CREATE OR REPLACE VIEW {view.sql(dialect)}{copy} AS SELECT * FROM {target.sql(dialect)}"
 
 

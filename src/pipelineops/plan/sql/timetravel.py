@@ -104,3 +104,16 @@ def show_table(table: Relation) -> str:
         f"SHOW TABLES LIKE {lit(table.name.upper(), d)} IN SCHEMA "
         f"{ident(table.database, d)}.{ident(table.schema, d)}"
     )
+
+
+def query_history(database: str, query_id: str) -> str:
+    """The type and start time of one query (columns ``query_id``, ``query_type``, ``start_time``), to check
+    a ``BEFORE (STATEMENT => …)`` point before using it. ``INFORMATION_SCHEMA.QUERY_HISTORY`` covers the
+    last 7 days (https://docs.snowflake.com/en/sql-reference/functions/query_history) and runs on the
+    session's warehouse."""
+    db = ident(database, "snowflake", field="database")
+    return (
+        f"SELECT query_id, query_type, start_time FROM TABLE({db}.information_schema.query_history("
+        "END_TIME_RANGE_START => DATEADD('day', -14, CURRENT_TIMESTAMP()), RESULT_LIMIT => 10000)) "
+        f"WHERE query_id = {lit(query_id, 'snowflake')}"
+    )
