@@ -31,7 +31,8 @@ Privilege sources (docs.snowflake.com/en):
   /sql-reference/sql/select                        SELECT on each table or view read
   /sql-reference/sql/grant-privilege               OWNERSHIP of the object (or MANAGE GRANTS, which no
                                                     identity here holds)
-  /sql-reference/sql/show-grants                   ON <object>: a privilege on it (USAGE for a schema)
+  /sql-reference/sql/show-grants                   ON <object>: a privilege on it (USAGE for a schema);
+                                                    TO ROLE: the role in the session's role hierarchy
   /sql-reference/sql/show-schemas, /show-objects   USAGE on the database, the schema; rows only for
                                                     objects the role can see
   /sql-reference/info-schema                       USAGE on the database; rows only for visible objects
@@ -346,6 +347,10 @@ RULES: list[tuple[re.Pattern[str], Any]] = [
         lambda m, s: [("OWNERSHIP", "view", *_schema_of(s), "*")],
     ),
     (re.compile(r"^SHOW GRANTS ON SCHEMA "), lambda m, s: [("USAGE", "schema", *_schema_of(s), None)]),
+    # SHOW GRANTS TO ROLE needs no object privilege: it lists the grants of a role in the session role's
+    # hierarchy (show-grants); the deploy role holds the reader roles it checks (REPORTER -> TRANSFORMER ->
+    # DEPLOYER), which runbooks/snowflake-grants.md states
+    (re.compile(r"^SHOW GRANTS TO ROLE "), lambda m, s: []),
     (
         re.compile(r'^SHOW (TERSE )?SCHEMAS .*IN DATABASE "(\w+)"'),
         lambda m, s: [("USAGE", "database", m.group(2), None, None)],
