@@ -7,6 +7,7 @@ the same code would run, from the journal as it is now, without taking the lock.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 
@@ -18,6 +19,7 @@ from pipelineops.errors import CheckFailed
 from pipelineops.execute.deploy import Deployer
 from pipelineops.execute.operation import check_op_id, default_op_id
 from pipelineops.execute.target import check_deploy_target
+from pipelineops.plan.slim_deploy import Mode
 from pipelineops.plan.steps import render_plan
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
@@ -35,9 +37,11 @@ def run(
     force_unlock: bool = False,
     vars: str = "",
     allow_rolled_back: bool = False,
+    mode: str | None = None,
 ) -> StageReport:
+    chosen: Mode = "full" if (mode or config.deploy_mode) == "full" else "slim"
     return run_deploy(
-        Deployer,
+        functools.partial(Deployer, mode=chosen),
         config=config,
         env_name=env_name,
         dry_run=dry_run,

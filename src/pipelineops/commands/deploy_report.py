@@ -54,6 +54,7 @@ def deploy_report(r: DeployResult, duration: float) -> StageReport:
     ]
     if r.cutover_ms is not None:
         facts_rows.append(("cutover", f"{r.cutover_ms} ms"))
+    facts_rows += r.mode
     sections = [
         Section("Steps", ("step", "status", "seconds"), tuple((n, s, f"{e:.2f}") for n, s, e in r.steps))
     ]
@@ -83,5 +84,6 @@ def deploy_report(r: DeployResult, duration: float) -> StageReport:
             "cutover_ms": r.cutover_ms,
             "gates": [g.__dict__ for g in r.gate_results],
             "steps": r.steps,
+            "mode": dict(r.mode),
         },
     )

@@ -142,6 +142,7 @@ def parse_config(raw: object, *, path: Path) -> Config:
             runbook=RUNBOOK,
         )
     slim = cast(dict[str, Any], data.get("slim_ci", {}))
+    deploy = cast(dict[str, Any], data.get("deploy", {}))
     cleanup = cast(dict[str, Any], data.get("cleanup", {}))
     rollback = cast(dict[str, Any], data.get("rollback", {}))
     return Config(
@@ -169,6 +170,7 @@ def parse_config(raw: object, *, path: Path) -> Config:
         cleanup_max_age_hours=int(cleanup.get("max_age_hours", 168)),
         require_reason_in=tuple(rollback.get("require_reason_in", ["prod"])),
         keep_aside_hours=int(rollback.get("keep_aside_hours", 72)),
+        deploy_mode="full" if deploy.get("mode") == "full" else "slim",
     )
 
 

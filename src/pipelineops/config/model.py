@@ -62,6 +62,7 @@ class Config:
     require_reason_in: tuple[EnvName, ...] = ("prod",)
     keep_aside_hours: int = 72
     reader_roles: tuple[str, ...] = ()
+    deploy_mode: Literal["slim", "full"] = "slim"  # deploy.mode: what bluegreen-swap builds by default
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The named environment; ``UserError`` naming the configured ones when absent."""
