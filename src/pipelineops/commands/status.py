@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
-from pipelineops.plan import history
+from pipelineops.plan import history, slim_deploy
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -70,6 +70,7 @@ def run(
         ),
         ("deploy lock", lock),
     ]
+    fact_rows += serving_mode(rows, serving.deploy_id if serving else None)
     sections = [
         Section(
             "Recent publications",
@@ -101,3 +102,10 @@ def run(
         ),
         data={"live": current.__dict__ if current else None, "lock": holder.__dict__ if holder else None},
     )
+
+
+def serving_mode(rows: Sequence[Mapping[str, object]], deploy_id: str | None) -> list[tuple[str, str]]:
+    """How the build readers see was deployed: slim (built, carried) or full (and why)."""
+    if deploy_id is None:
+        return []
+    return [(f"serving build {k}", v) for k, v in slim_deploy.summary(slim_deploy.record_of(rows, deploy_id))]

@@ -176,7 +176,7 @@ def _names(items: Iterable[str], limit: int = 5) -> str:
     return ", ".join(names[:limit]) + more
 
 
-def macro_reason(live: Mapping[str, object], new: Mapping[str, object], project: str) -> str:
+def macro_reason(live: Mapping[str, object], new: Mapping[str, object], project: str, adapter: str) -> str:
     """Why changed macros rule a slim deploy out: dbt's own (a dbt or adapter upgrade), a package's, or
     the project's (``state:modified`` follows a macro only into the nodes that call it directly)."""
     old_m, new_m = _macros(live), _macros(new)
@@ -184,7 +184,7 @@ def macro_reason(live: Mapping[str, object], new: Mapping[str, object], project:
     if not diff:
         return ""
     packages = {uid.split(".")[1] for uid in diff if uid.count(".") >= 2}
-    internal = {p for p in packages if p == "dbt" or p.startswith("dbt_")}
+    internal = {p for p in packages if p in ("dbt", f"dbt_{adapter}")}
     if internal:
         return f"dbt or adapter version changed (macros of {_names(internal)} differ)"
     others = packages - {project}
@@ -219,7 +219,9 @@ def fallback_reason(
         return "incompatible live manifest: another project or adapter"
     if old.get("dbt_version") != new.get("dbt_version"):
         return f"dbt version changed: {old.get('dbt_version')} → {new.get('dbt_version')}"
-    macros = macro_reason(live_manifest, manifest, str(new.get("project_name") or ""))
+    macros = macro_reason(
+        live_manifest, manifest, str(new.get("project_name") or ""), str(new.get("adapter_type") or "")
+    )
     if macros:
         return macros
     if large_seeds:
