@@ -161,7 +161,8 @@ def merged(
             continue
         old = from_dict(item)
         note = f"Measured in the run started {before.get('started_at')} ({before.get('mode')} mode)."
-        out.append(old if note in old.notes else replace(old, notes=(*old.notes, note)))
+        dated = any(n.startswith("Measured in the run started") for n in old.notes)
+        out.append(old if dated else replace(old, notes=(*old.notes, note)))
     return (*out, *fresh.values())
 
 

@@ -122,7 +122,7 @@ def test_slim_deploy_builds_the_change_and_carries_the_rest(history: dict[str, o
     assert slim.mode == "slim" and slim.reason == ""
     assert set(slim.built_names) == {"stg_orders", "int_customer_totals", "fct_orders", "rpt_customer_orders"}
     assert (slim.built, slim.carried, slim.views) == (4, 2, 1)  # dim_customers, dim_regions; stg_customers
-    assert "mode          slim: 4 node(s) built, 2 table(s) carried over" in str(history["d2_out"])
+    assert "slim: 4 node(s) built, 2 table(s) carried over, 1 view(s) re-created" in str(history["d2_out"])
 
 
 def test_slim_deploy_publishes_what_a_full_deploy_of_the_same_commit_publishes(

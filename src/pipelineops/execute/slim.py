@@ -53,19 +53,20 @@ def current_inputs(rt: Runtime, manifest: Mapping[str, Any], extra_vars: Mapping
     return slim.inputs_of({**values, **extra_vars}, {n: environ.get(n) for n in sorted(names)})
 
 
-def live_manifest(rt: Runtime, serves: str) -> dict[str, Any] | None:
+def live_manifest(rt: Runtime, serves: str) -> tuple[str, dict[str, Any] | None]:
+    """The JSON text and the manifest deploy ``serves`` stored (checked against its digest); ("", None) when
+    it stored none."""
     row = rt.journal.manifest_of(serves)
     if row is None:
-        return None
+        return "", None
     text = str(row["manifest"])
     if manifest_digest(text) != str(row["digest"]):
         raise UserError(
             f"the manifest of deploy {serves} does not match its digest",
             why="the journal row was altered or truncated",
             fix="deploy with --mode full (it stores a new manifest)",
-            runbook="deploy-lock.md",
         )
-    return cast(dict[str, Any], json.loads(text))
+    return text, cast(dict[str, Any], json.loads(text))
 
 
 def selection(rt: Runtime, state_dir: Path, vars_json: str) -> list[str]:
@@ -140,7 +141,7 @@ def decide(
         return full("--mode full")
     if previous is None:
         return full("no live manifest: nothing is published yet")
-    old = live_manifest(rt, previous.serves)
+    text, old = live_manifest(rt, previous.serves)
     large = [
         uid
         for uid, n in manifest.get("nodes", {}).items()
@@ -159,7 +160,7 @@ def decide(
         return full(reason)
     state_dir = rt.ctx.work_dir / "deploy-state"
     state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / "manifest.json").write_text(json.dumps(old), encoding="utf-8")
+    (state_dir / "manifest.json").write_text(text, encoding="utf-8")  # as stored: no second dump
     chosen = selection(rt, state_dir, vars_json)
     schemas = sorted({n.schema for n in all_nodes})
     carry = slim.carry_over(all_nodes, chosen, relations_in(rt, schemas, previous.colour))

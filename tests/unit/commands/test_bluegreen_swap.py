@@ -248,3 +248,17 @@ def test_a_cutover_killed_between_swaps_is_completed_from_the_views_not_redone()
     steps = [(r["step"], r["status"]) for r in journal.rows]
     assert steps == [("swap", "succeeded"), ("cutover", "succeeded")]
     assert "1 swap(s) run now" in str(journal.rows[-1]["detail"])
+
+
+def test_bluegreen_swap_takes_a_mode_and_backfill_does_not() -> None:
+    import pytest
+
+    from pipelineops.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["bluegreen-swap", "--mode", "full"]).mode == "full"
+    assert parser.parse_args(["bluegreen-swap"]).mode is None  # deploy.mode decides
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bluegreen-swap", "--mode", "fast"])
+    args = parser.parse_args(["backfill", "--model", "m", "--start", "2026-01-01", "--end", "2026-01-02"])
+    assert not hasattr(args, "mode")

@@ -426,3 +426,12 @@ def test_layout_reader_roles_default_to_none_and_are_upper_cased(tmp_path: Path)
         _error(tmp_path, _with(layout={"reader_roles": ["PROD REPORTER"]})), "layout.reader_roles.0"
     )
     _assert_one_line(_error(tmp_path, _with(layout={"reader_roles": "PROD_REPORTER"})), "layout.reader_roles")
+
+
+def test_deploy_mode_defaults_to_slim_and_reads_full(tmp_path: Path) -> None:
+    base = {"version": 1, "environments": MINIMAL["environments"]}
+    assert load_config(_write(tmp_path, base)).deploy_mode == "slim"
+    assert load_config(_write(tmp_path, {**base, "deploy": {"mode": "full"}})).deploy_mode == "full"
+    assert _error(tmp_path, {**base, "deploy": {"mode": "fast"}}).what == (
+        'pipelineops.yml: deploy.mode = "fast" is not one of slim, full'
+    )
