@@ -12,7 +12,7 @@ import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -127,6 +127,7 @@ def decide(
     """The deploy's plan, slim when that is safe, else ``plan`` (full) with the reason."""
     inputs = current_inputs(rt, manifest, extra_vars)
     all_nodes = nodes(manifest)
+    relations = {n.unique_id: n.name for n in relation_nodes(manifest)}  # seeds in RAW too
     reporter = rt.ctx.reporter
 
     def full(reason: str) -> Decision:
@@ -134,7 +135,7 @@ def decide(
             reporter.info(f"full deploy: {reason}")
         return Decision(
             slim.full_facts(plan, reason),
-            slim.ModeRecord("full", reason, built=len(all_nodes), inputs=inputs),
+            slim.ModeRecord("full", reason, built=len(relations), inputs=inputs),
         )
 
     if requested == "full":
@@ -166,6 +167,7 @@ def decide(
     carry = slim.carry_over(all_nodes, chosen, relations_in(rt, schemas, previous.colour))
     if isinstance(carry, str):
         return full(carry)
+    carry = replace(carry, built=tuple(sorted(uid for uid in set(chosen) if uid in relations)))
     slim_plan = slim.slim_plan(
         plan,
         carry,
@@ -176,13 +178,12 @@ def decide(
         vars_json=vars_json,
         idle_views=relations_in(rt, schemas, idle, "VIEW"),
     )
-    names = {n.unique_id: n.name for n in all_nodes}
     record = slim.ModeRecord(
         "slim",
         built=len(carry.built),
         carried=len(carry.tables),
         views=len(carry.views),
-        built_names=tuple(names.get(uid, uid) for uid in carry.built),
+        built_names=tuple(relations[uid] for uid in carry.built),
         inputs=inputs,
     )
     reporter.info(
