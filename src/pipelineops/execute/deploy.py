@@ -81,6 +81,7 @@ class Deployer:
         self.mode = mode  # asked for: slim builds only state:modified+ when that is safe
         self.mode_record: slim.ModeRecord | None = None
         self.rows: Sequence[Row] = ()
+        self._manifests: dict[str, dict[str, Any]] = {}
         self.cfg = rt.ctx.config
         self.op = Operation(rt, op_id=deploy_id, kind="deploy", git_sha=git_sha)
         self.extra_vars = dict(extra_vars)
@@ -114,11 +115,19 @@ class Deployer:
         the lock) say is idle, so the parse under the lock is usually a cache hit."""
         current = history.live(rows)
         colour: history.Colour = history.other(current.colour) if current else "BLUE"
-        manifest = self.rt.parse("deploy-parse", dbt_vars({**self.extra_vars, "pipelineops_colour": colour}))
+        manifest = self._parse(colour)
         publication.deploy_relations(
             ((n.schema, n.alias) for n in relation_nodes(manifest)), self.cfg.consumer_schemas, colour
         )
         return manifest
+
+    def _parse(self, colour: history.Colour) -> dict[str, Any]:
+        """The manifest parsed for ``colour``, loaded once per run (the preflight's parse is reused when the
+        colour under the lock is the one it guessed)."""
+        vars_json = dbt_vars({**self.extra_vars, "pipelineops_colour": colour})
+        if vars_json not in self._manifests:
+            self._manifests[vars_json] = self.rt.parse("deploy-parse", vars_json)
+        return self._manifests[vars_json]
 
     def plan(self, rows: Sequence[Row]) -> Plan:
         """The plan from the journal ``rows``: build the colour readers do not use now."""
@@ -147,9 +156,7 @@ class Deployer:
 
     def _plan(self) -> Plan:
         engine = self.rt.engine
-        self.manifest = self.rt.parse(
-            "deploy-parse", dbt_vars({**self.extra_vars, "pipelineops_colour": self.idle})
-        )
+        self.manifest = self._parse(self.idle)
         self.published = publication.deploy_relations(
             ((n.schema, n.alias) for n in relation_nodes(self.manifest)), self.cfg.consumer_schemas, self.idle
         )
