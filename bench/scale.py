@@ -180,10 +180,13 @@ def measure_size(n: int, parent: Path, say: Say) -> dict[str, float]:
         out: dict[str, float] = {"descendants": float(descendants)}
         out["first deploy s"], _ = pipelineops(root, "bluegreen-swap", "--env", "prod", "--deploy-id", "d1")
         say(f"N={n}: first deploy {out['first deploy s']:.1f} s")
+        subprocess.run([*GIT, "branch", "base"], cwd=root, check=True)  # the PR's base, for its vars
         synthetic.change(root / "dbt", target)
         subprocess.run([*GIT, "commit", "-qam", f"change {target}"], cwd=root, check=True)
-        ci = ("slim-ci", "--env", "dev", "--base-ref", "HEAD~1")
-        out["slim-ci s"], _ = pipelineops(root, *ci, "--pr", "1", "--comment-file", str(root / "c1.md"))
+        ci = ("slim-ci", "--env", "dev")
+        out["slim-ci s"], _ = pipelineops(
+            root, *ci, "--base-ref", "base", "--pr", "1", "--comment-file", str(root / "c1.md")
+        )
         say(f"N={n}: slim-ci {out['slim-ci s']:.1f} s")
         out["bare dbt s"] = bare_slim_ci(root)
         say(f"N={n}: bare dbt build {out['bare dbt s']:.1f} s")

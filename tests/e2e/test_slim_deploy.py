@@ -122,7 +122,14 @@ def test_slim_deploy_builds_the_change_and_carries_the_rest(history: dict[str, o
     assert slim.mode == "slim" and slim.reason == ""
     assert set(slim.built_names) == {"stg_orders", "int_customer_totals", "fct_orders", "rpt_customer_orders"}
     assert (slim.built, slim.carried, slim.views) == (4, 2, 1)  # dim_customers, dim_regions; stg_customers
-    assert "slim: 4 node(s) built, 2 table(s) carried over, 1 view(s) re-created" in str(history["d2_out"])
+    out = str(history["d2_out"])
+    assert "slim: 4 node(s) built, 2 table(s) carried over, 1 view(s) re-created" in out
+    # the gates cover everything published, carried relations included; the dbt tests of the rebuilt nodes ran
+    gates = [line.split() for line in out.splitlines() if "marts." in line]
+    for name in ("dim_customers", "dim_regions", "fct_orders", "rpt_customer_orders"):
+        assert ["row-count", f"marts.{name}", "pass"] in [g[:3] for g in gates], gates
+        assert ["non-empty", f"marts.{name}", "pass"] in [g[:3] for g in gates], gates
+    assert "7 nodes succeeded" in out  # 4 built, 1 view re-created, the 2 tests of fct_orders
 
 
 def test_slim_deploy_publishes_what_a_full_deploy_of_the_same_commit_publishes(
