@@ -246,6 +246,11 @@ def test_slim_plan_keeps_every_other_step() -> None:
             assert before == after
 
 
+def test_the_carry_over_commits_once_on_the_local_engine() -> None:
+    assert slim_plan("duckdb").step("prepare").transactional
+    assert not slim_plan("snowflake").step("prepare").transactional
+
+
 def test_the_incremental_copy_is_not_repeated() -> None:
     prepare = slim_plan("duckdb").step("prepare").sql
     assert len(prepare) == len(set(prepare))
