@@ -135,6 +135,18 @@ def built(report: dict[str, Any]) -> int:
     return int(found.group(1)) if found else -1
 
 
+STEPS = ("prepare", "build", "checks", "cutover")
+
+
+def steps(mode: str, wall: float, report: dict[str, Any]) -> dict[str, float]:
+    """Seconds of a deploy's main steps (``<mode> <step> s``) and of the rest (start-up, parse, dbt ls,
+    catalog reads, journal)."""
+    parts = {str(s[0]): float(s[2]) for s in report.get("data", {}).get("steps", [])}
+    out = {f"{mode} {name} s": parts.get(name, 0.0) for name in STEPS}
+    out[f"{mode} rest s"] = wall - sum(parts.values())
+    return out
+
+
 def carry_statements(project: synthetic.Project) -> tuple[int, int, int]:
     """(carried tables, Snowflake statements of the slim prepare step, of the full one) for the change."""
     target, _ = project.change_target()
@@ -196,11 +208,13 @@ def measure_size(n: int, parent: Path, say: Say) -> dict[str, float]:
             root, "bluegreen-swap", "--env", "prod", "--deploy-id", "d2", "--mode", "slim"
         )
         out["slim nodes"] = float(built(report))
+        out.update(steps("slim", out["slim deploy s"], report))
         say(f"N={n}: slim deploy {out['slim deploy s']:.1f} s, {out['slim nodes']:.0f} nodes built")
         out["full deploy s"], report = pipelineops(
             root, "bluegreen-swap", "--env", "prod", "--deploy-id", "d3", "--mode", "full"
         )
         out["full nodes"] = float(built(report))
+        out.update(steps("full", out["full deploy s"], report))
         say(f"N={n}: full deploy {out['full deploy s']:.1f} s, {out['full nodes']:.0f} nodes built")
         out["zero-change slim-ci s"], _ = pipelineops(
             root, *ci, "--pr", "2", "--comment-file", str(root / "c2.md")
@@ -298,6 +312,16 @@ def measure_scale(
                     "zero-change slim-ci s",
                 ),
                 tuple(rows),
+            ),
+            Table(
+                "Where each deploy's wall time goes (seconds; rest = start-up, dbt parse and ls, catalog "
+                "reads, journal, smoke, manifest)",
+                ("N", "mode", *(f"{s} s" for s in STEPS), "rest s"),
+                tuple(
+                    (n, mode, *(round(r.get(f"{mode} {s} s", 0.0), 2) for s in (*STEPS, "rest")))
+                    for n, r in runs.items()
+                    for mode in ("full", "slim")
+                ),
             ),
             Table(
                 "Snowflake statements of the prepare step for the same change (rendered plan)",
