@@ -160,7 +160,11 @@ def merged(
             out.append(fresh.pop(item["name"]))
             continue
         old = from_dict(item)
-        note = f"Measured in the run started {before.get('started_at')} ({before.get('mode')} mode)."
+        machine = before.get("machine") or {}
+        note = (
+            f"Measured in the run started {before.get('started_at')} ({before.get('mode')} mode, git sha "
+            f"{machine.get('git sha', '?')}, load average at start {machine.get('load average at start (1/5/15 min)', '?')})."
+        )
         dated = any(n.startswith("Measured in the run started") for n in old.notes)
         out.append(old if dated else replace(old, notes=(*old.notes, note)))
     return (*out, *fresh.values())

@@ -54,9 +54,10 @@ def test_results_merge_keeps_benchmarks_not_run(tmp_path: Path) -> None:
         ("cutover", 1.0),
         ("scale", 3.0),
     ]
-    assert data["benchmarks"][0]["notes"] == ["Measured in the run started t1 (full mode)."]
+    note = "Measured in the run started t1 (full mode, git sha ?, load average at start ?)."
+    assert data["benchmarks"][0]["notes"] == [note]
     write(tmp_path, {**run, "started_at": "t3"}, (_result("readers", 4.0),))
     data = json.loads((tmp_path / "latest.json").read_text())
     assert [b["name"] for b in data["benchmarks"]] == ["cutover", "scale", "readers"]
-    assert data["benchmarks"][0]["notes"] == ["Measured in the run started t1 (full mode)."]  # not twice
+    assert data["benchmarks"][0]["notes"] == [note]  # not twice
     assert "| readers | r | 4.00 | m |" in (tmp_path / "latest.md").read_text()
