@@ -139,11 +139,11 @@ STEPS = ("prepare", "build", "checks", "cutover")
 
 
 def steps(mode: str, wall: float, report: dict[str, Any]) -> dict[str, float]:
-    """Seconds of a deploy's main steps (``<mode> <step> s``) and of the rest (start-up, parse, dbt ls,
+    """Seconds of a deploy's main steps (``<mode> deploy <step> s``) and of the rest (start-up, parse, dbt ls,
     catalog reads, journal)."""
     parts = {str(s[0]): float(s[2]) for s in report.get("data", {}).get("steps", [])}
-    out = {f"{mode} {name} s": parts.get(name, 0.0) for name in STEPS}
-    out[f"{mode} rest s"] = wall - sum(parts.values())
+    out = {f"{mode} deploy {name} s": parts.get(name, 0.0) for name in STEPS}
+    out[f"{mode} deploy rest s"] = wall - sum(parts.values())
     return out
 
 
@@ -318,7 +318,7 @@ def measure_scale(
                 "reads, journal, smoke, manifest)",
                 ("N", "mode", *(f"{s} s" for s in STEPS), "rest s"),
                 tuple(
-                    (n, mode, *(round(r.get(f"{mode} {s} s", 0.0), 2) for s in (*STEPS, "rest")))
+                    (n, mode, *(round(r.get(f"{mode} deploy {s} s", 0.0), 2) for s in (*STEPS, "rest")))
                     for n, r in runs.items()
                     for mode in ("full", "slim")
                 ),
