@@ -11,6 +11,7 @@ from bench.pipeline import measure_pipeline
 from bench.readers import measure_readers
 from bench.results import BenchResult
 from bench.rollback import measure_rollback
+from bench.scale import SIZES, measure_scale
 
 Runner = Callable[[bool, Path], BenchResult]
 
@@ -44,9 +45,15 @@ def _pipeline(quick: bool, tmp: Path) -> BenchResult:
     return measure_pipeline(rounds=3, workdir=tmp, say=progress("pipeline"))
 
 
+def _scale(quick: bool, tmp: Path, sizes: tuple[int, ...] = ()) -> BenchResult:
+    chosen = sizes or ((50,) if quick else SIZES)
+    return measure_scale(sizes=chosen, workdir=tmp, say=progress("scale"))
+
+
 BENCHMARKS: dict[str, tuple[str, Runner]] = {
     "cutover": ("Cutover cost vs model count (local engine)", _cutover),
     "readers": ("Reader latency during cutovers (local engine)", _readers),
     "rollback": ("Rollback: re-publish vs time-travel restore (local engine)", _rollback),
     "pipeline": ("Pipeline overhead: bluegreen-swap vs plain dbt build (reference project)", _pipeline),
+    "scale": ("Slim deploys and slim CI vs full builds at N models (local engine)", _scale),
 }

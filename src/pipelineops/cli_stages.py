@@ -75,6 +75,16 @@ def _bluegreen(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _bluegreen_swap(p: argparse.ArgumentParser) -> None:
+    _bluegreen(p)
+    p.add_argument(
+        "--mode",
+        choices=("slim", "full"),
+        help="slim: build only state:modified+ and carry the rest over from the live colour (a full build "
+        "when that is not safe, with the reason); full: build everything (default: deploy.mode, slim)",
+    )
+
+
 def _backfill(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="the microbatch model to re-run (its dbt name)")
     p.add_argument("--start", required=True, help="first day of the range, YYYY-MM-DD (inclusive)")
@@ -287,7 +297,7 @@ STAGES: tuple[Stage, ...] = (
         "colour if that fails), publishes the manifest for Slim CI, and journals every step in\n"
         "DEPLOY_STATE. With --dry-run: prints the plan and the exact SQL, changes nothing.",
         "bluegreen_swap",
-        _bluegreen,
+        _bluegreen_swap,
         default_env="prod",
         preflight=True,
     ),

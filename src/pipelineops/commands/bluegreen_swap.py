@@ -7,6 +7,7 @@ the same code would run, from the journal as it is now, without taking the lock.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 
@@ -20,6 +21,7 @@ from pipelineops.execute.deploy import Deployer
 from pipelineops.execute.operation import check_op_id, default_op_id
 from pipelineops.execute.target import check_deploy_target
 from pipelineops.plan import history
+from pipelineops.plan.slim_deploy import Mode
 from pipelineops.plan.steps import render_plan
 from pipelineops.report.advice import build_name
 from pipelineops.report.model import Section, StageReport
@@ -38,9 +40,11 @@ def run(
     force_unlock: bool = False,
     vars: str = "",
     allow_rolled_back: bool = False,
+    mode: str | None = None,
 ) -> StageReport:
+    chosen: Mode = "full" if (mode or config.deploy_mode) == "full" else "slim"
     return run_deploy(
-        Deployer,
+        functools.partial(Deployer, mode=chosen),
         config=config,
         env_name=env_name,
         dry_run=dry_run,

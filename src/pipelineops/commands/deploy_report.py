@@ -130,6 +130,7 @@ def deploy_report(
     ]
     if r.cutover_ms is not None:
         facts_rows.append(("cutover", f"{r.cutover_ms} ms"))
+    facts_rows += r.mode
     steps = tuple((n, s, f"{e:.2f}") for n, s, e in r.steps)
     sections = [
         *gate_sections(r.gate_results),
@@ -161,6 +162,7 @@ def deploy_report(
             "cutover_ms": r.cutover_ms,
             "gates": [g.__dict__ for g in r.gate_results],
             "steps": r.steps,
+            "mode": dict(r.mode),
         },
     )
 

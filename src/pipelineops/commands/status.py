@@ -12,7 +12,7 @@ from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.journal import LockHolder
-from pipelineops.plan import audit, history
+from pipelineops.plan import audit, history, slim_deploy
 from pipelineops.report import advice
 from pipelineops.report.model import Advice, Annotation, Cell, Link, Section, StageReport, format_age
 from pipelineops.report.reporter import Reporter
@@ -139,6 +139,7 @@ def status_report(
             fact_rows.append(("published by", f"rollback {current.deploy_id}"))
         fact_rows.append(("since", _age(current.at, now)))
         fact_rows.append(("its run", _run_cell("not recorded", rows[current.index].get("run_url"))))
+    fact_rows += serving_mode(rows, serving.deploy_id if serving else None)
     fact_rows.append(
         ("rollback", f"possible: to {advice.build_name(target)}" if target else f"not possible: {why_not}")
     )
@@ -252,3 +253,10 @@ def _delivery_data(d: audit.Delivery) -> dict[str, object]:
         "time_to_restore_hours": d.restore_h,
         "daily": [[day.isoformat(), n] for day, n in d.daily],
     }
+
+
+def serving_mode(rows: Sequence[Mapping[str, object]], deploy_id: str | None) -> list[tuple[str, str]]:
+    """How the build readers see was deployed: slim (built, carried) or full (and why)."""
+    if deploy_id is None:
+        return []
+    return [(f"serving build {k}", v) for k, v in slim_deploy.summary(slim_deploy.record_of(rows, deploy_id))]

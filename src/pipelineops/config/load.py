@@ -145,6 +145,7 @@ def parse_config(raw: object, *, path: Path) -> Config:
             runbook=RUNBOOK,
         )
     slim = cast(dict[str, Any], data.get("slim_ci", {}))
+    deploy = cast(dict[str, Any], data.get("deploy", {}))
     cleanup = cast(dict[str, Any], data.get("cleanup", {}))
     rollback = cast(dict[str, Any], data.get("rollback", {}))
     return Config(
@@ -175,6 +176,7 @@ def parse_config(raw: object, *, path: Path) -> Config:
         require_reason_in=tuple(rollback.get("require_reason_in", ["prod"])),
         keep_aside_hours=int(rollback.get("keep_aside_hours", 72)),
         slim_ci_diff=_data_diff(cast(dict[str, Any], slim.get("diff", {}))),
+        deploy_mode="full" if deploy.get("mode") == "full" else "slim",
     )
 
 

@@ -85,6 +85,7 @@ class Config:
     reader_roles: tuple[str, ...] = ()  # layout.reader_roles (deprecated default of every environment's)
     anomaly: Rules = field(default_factory=Rules)
     slim_ci_diff: DataDiffConfig = DataDiffConfig()
+    deploy_mode: Literal["slim", "full"] = "slim"  # deploy.mode: what bluegreen-swap builds by default
 
     def connecting_as(self, name: str, identity_of: str) -> Config:
         """This config, with environment ``name`` reached through ``identity_of``'s Snowflake connection.

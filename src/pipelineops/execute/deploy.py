@@ -27,6 +27,7 @@ from pipelineops.execute.cutover import CUTOVER_STEPS, Publisher
 from pipelineops.execute.operation import Operation, locked
 from pipelineops.execute.republish import relations_of, steps_to
 from pipelineops.plan import gates, history, publication
+from pipelineops.plan import slim_deploy as slim
 from pipelineops.plan.bluegreen_swap import (
     VERIFY_GRANTS,
     DeployInputs,
@@ -57,6 +58,7 @@ class DeployResult:
     steps: tuple[tuple[str, str, float], ...] = ()
     gate_results: tuple[gates.GateResult, ...] = ()
     cutover_ms: int | None = None
+    mode: tuple[tuple[str, str], ...] = ()  # report lines of the mode (slim, or full and why)
 
 
 class Deployer:
@@ -73,8 +75,13 @@ class Deployer:
         git_sha: str,
         extra_vars: Mapping[str, object],
         allow_rolled_back: bool = False,
+        mode: slim.Mode = "full",
     ) -> None:
         self.rt = rt
+        self.mode = mode  # asked for: slim builds only state:modified+ when that is safe
+        self.mode_record: slim.ModeRecord | None = None
+        self.rows: Sequence[Row] = ()
+        self._manifests: dict[str, dict[str, Any]] = {}
         self.cfg = rt.ctx.config
         self.op = Operation(rt, op_id=deploy_id, kind="deploy", git_sha=git_sha)
         self.extra_vars = dict(extra_vars)
@@ -108,23 +115,48 @@ class Deployer:
         the lock) say is idle, so the parse under the lock is usually a cache hit."""
         current = history.live(rows)
         colour: history.Colour = history.other(current.colour) if current else "BLUE"
-        manifest = self.rt.parse("deploy-parse", dbt_vars({**self.extra_vars, "pipelineops_colour": colour}))
+        manifest = self._parse(colour)
         publication.deploy_relations(
             ((n.schema, n.alias) for n in relation_nodes(manifest)), self.cfg.consumer_schemas, colour
         )
         return manifest
 
+    def _parse(self, colour: history.Colour) -> dict[str, Any]:
+        """The manifest parsed for ``colour``, loaded once per run (the preflight's parse is reused when the
+        colour under the lock is the one it guessed)."""
+        vars_json = dbt_vars({**self.extra_vars, "pipelineops_colour": colour})
+        if vars_json not in self._manifests:
+            self._manifests[vars_json] = self.rt.parse("deploy-parse", vars_json)
+        return self._manifests[vars_json]
+
     def plan(self, rows: Sequence[Row]) -> Plan:
         """The plan from the journal ``rows``: build the colour readers do not use now."""
         current = history.live(rows)
         self._set_colours(current, history.other(current.colour) if current else "BLUE")
-        return self._plan()
+        self.rows = rows
+        return self._with_mode(self._plan())
+
+    def _with_mode(self, plan: Plan) -> Plan:
+        """``plan`` made slim when that is asked for and safe; else full, with the reason journalled."""
+        from pipelineops.execute.slim import decide
+
+        decision = decide(
+            self.rt,
+            plan=plan,
+            manifest=self.manifest,
+            rows=self.rows,
+            previous=self.previous,
+            idle=self.idle,
+            requested=self.mode,
+            vars_json=dbt_vars({**self.extra_vars, "pipelineops_colour": self.idle}),
+            extra_vars=self.extra_vars,
+        )
+        self.mode_record = decision.record
+        return decision.plan
 
     def _plan(self) -> Plan:
         engine = self.rt.engine
-        self.manifest = self.rt.parse(
-            "deploy-parse", dbt_vars({**self.extra_vars, "pipelineops_colour": self.idle})
-        )
+        self.manifest = self._parse(self.idle)
         self.published = publication.deploy_relations(
             ((n.schema, n.alias) for n in relation_nodes(self.manifest)), self.cfg.consumer_schemas, self.idle
         )
@@ -248,7 +280,8 @@ class Deployer:
         self._set_colours(history.live(rows), colour)
         plan = self._plan()
         if plan.step(history.CUTOVER).transactional:
-            self._run_from_start(rows, plan)
+            self.rows = rows
+            self._run_from_start(rows, self._with_mode(plan))
             return
         self.cutover_ms = self._publisher().complete(plan.step(history.CUTOVER), colour)
         self._after_cutover(plan)
@@ -328,7 +361,13 @@ class Deployer:
                     return
             else:
                 run_statements(self.rt.engine, step.sql, transactional=step.transactional)
-                op.step(step.name, "succeeded", time.monotonic() - start)
+                record = self.mode_record if step.name == "prepare" else None
+                op.step(
+                    step.name,
+                    "succeeded",
+                    time.monotonic() - start,
+                    **({"detail": record.detail()} if record else {}),
+                )
         self._after_cutover(plan)
 
     def _after_cutover(self, plan: Plan) -> None:
@@ -416,4 +455,5 @@ class Deployer:
             steps=tuple(self.op.steps),
             gate_results=tuple(self.gate_results),
             cutover_ms=self.cutover_ms,
+            mode=slim.summary(self.mode_record),
         )

@@ -271,3 +271,17 @@ def test_a_reader_role_with_usage_but_without_select_fails_the_deploy() -> None:
     failed = next(r for r in journal.rows if r["step"] == "verify-grants" and r["status"] == "failed")
     assert failed["error"] == "PROD_REPORTER has no SELECT on MARTS.FCT_ORDERS"
     assert d.conclusion == "failure"
+
+
+def test_bluegreen_swap_takes_a_mode_and_backfill_does_not() -> None:
+    import pytest
+
+    from pipelineops.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["bluegreen-swap", "--mode", "full"]).mode == "full"
+    assert parser.parse_args(["bluegreen-swap"]).mode is None  # deploy.mode decides
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bluegreen-swap", "--mode", "fast"])
+    args = parser.parse_args(["backfill", "--model", "m", "--start", "2026-01-01", "--end", "2026-01-02"])
+    assert not hasattr(args, "mode")

@@ -516,3 +516,12 @@ def test_slim_ci_diff_defaults_and_every_key_is_read(tmp_path: Path) -> None:
 def test_slim_ci_diff_bad_values_are_refused(tmp_path: Path, diff: dict[str, Any]) -> None:
     exc = _error(tmp_path, _with(slim_ci={"diff": diff}))
     assert exc.exit_code == 2 and "slim_ci" in exc.render()
+
+
+def test_deploy_mode_defaults_to_slim_and_reads_full(tmp_path: Path) -> None:
+    base = {"version": 1, "environments": MINIMAL["environments"]}
+    assert load_config(_write(tmp_path, base)).deploy_mode == "slim"
+    assert load_config(_write(tmp_path, {**base, "deploy": {"mode": "full"}})).deploy_mode == "full"
+    assert _error(tmp_path, {**base, "deploy": {"mode": "fast"}}).what == (
+        'pipelineops.yml: deploy.mode = "fast" is not one of slim, full'
+    )
