@@ -79,7 +79,8 @@ def test_a_second_deploy_is_refused_while_the_lock_is_held_then_force_unlocked(t
     assert code == 2, out + err
     assert "held by deploy dead" in err and "--force-unlock" in err
     code, out, err = cli(root, "status", "--env", "prod")
-    assert code == 0 and "HELD" in out and "--force-unlock" in out
+    # status advises finishing the holder's own deploy, which starts nothing new
+    assert code == 0 and "HELD" in out and "--deploy-id dead" in out and "--force-unlock" not in out
     code, out, err = cli(root, "bluegreen-swap", "--env", "prod", "--deploy-id", "other", "--force-unlock")
     assert code == 0, out + err
     eng = engine(root)

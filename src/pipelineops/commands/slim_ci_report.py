@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pipelineops.config import Config
-from pipelineops.errors import UserError
+from pipelineops.errors import PipelineOpsError, UserError
 from pipelineops.github.client import DEFAULT_API_URL, make_client
 from pipelineops.github.comments import upsert_sticky_comment
 from pipelineops.github.event import Event
@@ -255,7 +255,10 @@ def repo_links(config: Config, environ: Mapping[str, str]) -> tuple[str, str | N
     sha = ""
     event_path = environ.get("GITHUB_EVENT_PATH", "")
     if event_path and Path(event_path).is_file():
-        sha = Event.from_path(event_path, event_name=environ.get("GITHUB_EVENT_NAME")).head_sha or ""
+        try:  # links are a convenience: a payload without a pull request (act, a push) links GITHUB_SHA
+            sha = Event.from_path(event_path, event_name=environ.get("GITHUB_EVENT_NAME")).head_sha or ""
+        except PipelineOpsError:
+            sha = ""
     return prefix, advice.source_url(environ, sha or environ.get("GITHUB_SHA", ""))
 
 

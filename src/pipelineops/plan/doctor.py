@@ -87,6 +87,14 @@ def consumer_schemas(configured: Sequence[str], nodes: Sequence[NodePlace]) -> C
     empty = [s for s in configured if s.upper() not in landed]
     unpublished = sorted(set(landed) - {s.upper() for s in configured})
     suggestion = f"layout.consumer_schemas: [{', '.join(sorted(landed))}]"
+    if not landed and _models(nodes):  # the schema macro ignores the colour: no consumer schema can work
+        return Check(
+            "consumer schemas",
+            "fail",
+            "no model in a colour schema (<SCHEMA>__BLUE/__GREEN): the project's generate_schema_name ignores "
+            "the pipelineops_colour var, so a deploy would publish nothing",
+            MACRO_FIX,
+        )
     if empty:
         return Check(
             "consumer schemas",

@@ -51,6 +51,12 @@ def test_consumer_schemas_pass_and_count_models() -> None:
     assert check == Check("consumer schemas", "pass", "STAGING 1")
 
 
+def test_consumer_schemas_of_a_macro_without_colours_point_at_the_macro() -> None:
+    check = d.consumer_schemas(("MARTS",), places(("m.a", "MARTS"), ("m.b", "STAGING")))
+    assert check.status == "fail" and "no model in a colour schema" in check.detail
+    assert "pipelineops_colour" in check.detail and check.fix == d.MACRO_FIX
+
+
 def test_consumer_schemas_with_no_coloured_model_name_none() -> None:
     check = d.consumer_schemas(("MARTS",), [])
     assert check.status == "fail" and check.detail.endswith("models land in: none")
