@@ -142,9 +142,9 @@ def test_the_anomaly_gate_blocks_a_deploy_whose_counts_are_anomalous(ws: Path) -
     assert code == 1, out[-3000:] + err
     report = _json(out)
     assert report["title"].startswith("Deploy stopped by a failing gate: nothing published")
-    rows = [r for s in report["sections"] if s["title"] == "Gates" for r in s["rows"]]
-    anomalous = {r[1]: r[3] for r in rows if r[0] == "anomaly" and r[2] == "fail"}
-    assert set(anomalous) == MODELS, rows
+    failures = report["failures"]  # what failed comes first: one entry per failing gate
+    anomalous = {f["name"]: f["error"] for f in failures if f["kind"] == "anomaly gate"}
+    assert set(anomalous) == MODELS, failures
     assert all(detail.startswith("drop: ") and "5 earlier counts" in detail for detail in anomalous.values())
     assert not [r for r in _counts(ws) if r["deploy_id"] == "c"]  # nothing published: nothing recorded
 

@@ -302,14 +302,12 @@ def test_data_changes_of_a_mart_logic_change_with_exact_numbers_and_no_sensitive
         "    or customer_id in (select customer_id from {{ ref('int_orders_enriched') }})\n",
     )
     _edit(marts / "dim_products.sql", "from products\nleft join", "-- reviewed\nfrom products\nleft join")
-    yml = marts / "_marts.yml"
+    yml = marts / "_marts__models.yml"
     _edit(yml, "      - name: full_name\n", "      - name: full_name\n        config: {meta: {pii: true}}\n")
     _edit(
         yml,
-        "      - name: product_id\n        data_type: bigint\n        constraints: [{type: not_null}]\n"
-        "        data_tests: [unique, not_null]",
-        "      - name: product_id\n        data_type: bigint\n        constraints: [{type: not_null}]\n"
-        "        data_tests: [not_null]",
+        "        constraints: [{type: not_null}]\n        data_tests: [unique, not_null]\n      - name: sku\n",
+        "        constraints: [{type: not_null}]\n        data_tests: [not_null]\n      - name: sku\n",
     )
     config = project.root / "pipelineops.yml"
     config.write_text(
@@ -402,7 +400,7 @@ def test_data_changes_of_a_mart_logic_change_with_exact_numbers_and_no_sensitive
 
 def test_data_changes_of_a_pr_that_adds_a_column(project: Project, tmp_path: Path) -> None:
     _pr_branch(project, "pr-11")
-    model = project.root / "dbt" / "models" / "staging" / "stg_customers.sql"
+    model = project.root / "dbt" / "models" / "staging" / "crm" / "stg_customers.sql"
     _edit(
         model,
         "    lower(email) as email,",

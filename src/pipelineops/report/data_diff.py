@@ -6,10 +6,8 @@ punctuation escaped, mentions broken) or inside a fenced block; sensitive column
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import asdict
 
@@ -19,14 +17,13 @@ from pipelineops.report.model import Section
 logger = logging.getLogger(__name__)
 
 TITLE = "Data changes"
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!~>])")
 HIDDEN = "(sensitive: values not shown)"
 
 
 def _cell(value: str) -> str:
-    """Warehouse text made inert inside a table cell (``escape_cell`` then handles ``|`` and line breaks)."""
-    escaped = _MARKDOWN.sub(r"\\\1", html.escape(value, quote=False))
-    return escaped.replace("@", "@\u200b")
+    """Warehouse text for a table cell: the Markdown renderer escapes every cell (``report.escape``);
+    only ``@`` mentions are broken here, so that a value never notifies anyone."""
+    return value.replace("@", "@\u200b")
 
 
 def _num(value: int | None) -> str:

@@ -92,9 +92,9 @@ def test_keyed_details_show_schema_changes_value_changes_and_examples_but_no_sen
     section = render.model_section(KEYED)
     rows = {r[0]: r for r in section.rows}
     assert rows["tier"][1] == "added (VARCHAR)" and rows["legacy"][1] == "removed (was DATE)"
-    assert rows["amount"][1] == "retyped DECIMAL\\(18,2\\) → DECIMAL\\(18,3\\)"
+    assert rows["amount"][1] == "retyped DECIMAL(18,2) → DECIMAL(18,3)"  # the renderer escapes cells
     assert rows["segment"][2] == "3.67% (40 of 1,090)"
-    assert rows["segment"][3] == "7: one\\_time → &lt;b&gt;vip|@\u200bhere&lt;/b&gt;"
+    assert rows["segment"][3] == "7: one_time → <b>vip|@\u200bhere</b>"  # raw here, escaped when rendered
     assert rows["email"][2:] == ("100% (1,090 of 1,090)", render.HIDDEN)
     assert "id" not in rows  # unchanged columns are left out
     assert "keys removed (first 2): 10 | 20" in section.text and "keys added (first 1):   5" in section.text
