@@ -12,18 +12,11 @@ from datetime import datetime
 from pipelineops.engines.base import Engine, Row, run_statements
 from pipelineops.errors import PipelineOpsError, WarehouseBusy
 from pipelineops.plan import history
+from pipelineops.plan.history import LockHolder
 from pipelineops.plan.sql import journal as jsql
 from pipelineops.plan.sql import row_counts as rsql
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class LockHolder:
-    deploy_id: str
-    holder: str
-    run_url: str
-    acquired_at: object
 
 
 @dataclass

@@ -49,6 +49,16 @@ def as_colour(value: object) -> Colour | None:
 
 
 @dataclass(frozen=True)
+class LockHolder:
+    """Who holds an environment's deploy lock (the lock row of DEPLOY_STATE), since when, from which run."""
+
+    deploy_id: str
+    holder: str
+    run_url: str
+    acquired_at: object
+
+
+@dataclass(frozen=True)
 class Publication:
     """A successful cutover: ``deploy_id`` made ``colour`` live (a deploy or a rollback)."""
 

@@ -16,8 +16,8 @@ from pytest_httpserver import HTTPServer
 from pipelineops.commands import alerts as send_alerts
 from pipelineops.commands.context import Context
 from pipelineops.errors import UserError, WarehouseBusy
-from pipelineops.journal import LockHolder
 from pipelineops.plan import alerts
+from pipelineops.plan.history import LockHolder
 from pipelineops.report.model import Annotation, StageReport
 from pipelineops.report.reporter import TerminalReporter
 

@@ -10,15 +10,15 @@ from datetime import UTC, datetime, timedelta
 from pipelineops.commands.deploy_report import deploy_report
 from pipelineops.commands.rollback import rollback_report
 from pipelineops.commands.slim_ci_report import build_report
-from pipelineops.commands.status import status_report
 from pipelineops.execute.deploy import DeployResult
 from pipelineops.execute.republish import RollbackResult
-from pipelineops.journal import LockHolder
 from pipelineops.plan import gates, history
 from pipelineops.plan import slim_ci as plan
+from pipelineops.plan.history import LockHolder
 from pipelineops.plan.manifest_facts import ManifestFacts, NodeFacts
 from pipelineops.report.error_report import error_report
 from pipelineops.report.model import StageReport
+from pipelineops.report.status import status_report
 
 NOW = datetime(2026, 12, 6, 4, 30, tzinfo=UTC)
 SERVER = "https://github.com"
