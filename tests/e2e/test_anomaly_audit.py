@@ -171,8 +171,8 @@ def test_the_audit_package_installs_offline_and_agrees_with_status(ws: Path) -> 
     import subprocess
     import sys
 
-    from pipelineops.commands.runtime import Runtime
     from pipelineops.config import load_config
+    from pipelineops.execute.runtime import Runtime
     from pipelineops.report.reporter import make_reporter
 
     package = REPO / "packages" / "pipelineops_audit"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from tests.e2e.workspace import REPO, cli, engine, make_workspace
 
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import load_config
+from pipelineops.execute.runtime import Runtime
 from pipelineops.report.reporter import make_reporter
 
 pytestmark = [pytest.mark.e2e]

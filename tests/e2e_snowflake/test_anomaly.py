@@ -58,8 +58,8 @@ def test_the_audit_package_builds_on_dbt_snowflake(deployed: Lane) -> None:
 
     from tests.e2e.workspace import REPO
 
-    from pipelineops.commands.runtime import Runtime
     from pipelineops.config import load_config
+    from pipelineops.execute.runtime import Runtime
     from pipelineops.report.reporter import make_reporter
 
     project = deployed.root / "dbt"

@@ -16,9 +16,9 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from pipelineops.commands.context import Context
-from pipelineops.commands.runtime import Runtime
 from pipelineops.errors import PipelineOpsError, WarehouseBusy
+from pipelineops.execute.context import Context
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import alerts
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter

@@ -1,51 +1,23 @@
 """The delivery numbers (DORA) of an environment: read the journal, compute with ``plan.audit``.
 
 Used by ``pipelineops status --since`` and by the deploy, which appends them (with a chart) to its step
-summary. ``record_commit`` stores the commit time of a published git sha, for the lead time.
+summary. The commit time of a published git sha, for the lead time, is recorded by the deploy
+(``execute/deploy_stats.py``).
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import subprocess
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.runtime import Runtime
+from pipelineops.execute import deploy_facts as facts
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import audit
 from pipelineops.plan.sql import row_counts as rsql
 from pipelineops.report.delivery import render_delivery
 
 log = logging.getLogger(__name__)
-SHA = re.compile(r"[0-9a-fA-F]{7,64}")
 SUMMARY_WINDOW = timedelta(days=30)
-
-
-def commit_time(root: Path, sha: str) -> datetime | None:
-    """When ``sha`` was committed, from the git checkout at ``root``; None when git does not know it."""
-    if not SHA.fullmatch(sha):
-        return None
-    try:
-        out = subprocess.run(
-            ["git", "show", "-s", "--format=%cI", sha, "--"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return audit.as_time(out.stdout.strip())
-
-
-def record_commit(rt: Runtime, deploy_id: str, git_sha: str) -> None:
-    """Record the commit time of the sha a deploy published (nothing when git does not know it)."""
-    committed = commit_time(rt.ctx.config.root, git_sha)
-    if committed is not None:
-        rt.journal.record_commit(deploy_id, git_sha, committed)
 
 
 def committed(rt: Runtime) -> dict[str, datetime]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pipelineops.commands.bluegreen_swap import run_deploy
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.execute.backfill import STAGE, Backfiller
 from pipelineops.execute.deploy import Deployer
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import backfill
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter

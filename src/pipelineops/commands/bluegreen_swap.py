@@ -12,18 +12,17 @@ import time
 from collections.abc import Callable, Mapping
 
 from pipelineops.commands import alerts, audit
-from pipelineops.commands import deploy_facts as facts
 from pipelineops.commands.deploy_report import deploy_report, parse_vars, project_prefix
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.errors import CheckFailed, PipelineOpsError
+from pipelineops.execute import deploy_facts as facts
 from pipelineops.execute.deploy import Deployer
-from pipelineops.execute.operation import check_op_id, default_op_id
+from pipelineops.execute.operation import check_op_id, default_op_id, production_unchanged
+from pipelineops.execute.runtime import Runtime
 from pipelineops.execute.target import check_deploy_target
 from pipelineops.plan import history
 from pipelineops.plan.slim_deploy import Mode
 from pipelineops.plan.steps import render_plan
-from pipelineops.report.advice import build_name
 from pipelineops.report.model import Section, StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -132,17 +131,6 @@ def run_deploy(
             project_prefix=project_prefix(config.root, config.project_dir),
         ),
     )
-
-
-def production_unchanged(rt: Runtime, before: history.Publication | None, env_name: str) -> str:
-    """``production is unchanged: …`` when the journal's live publication is still ``before``; else ""."""
-    try:
-        after = history.live(rt.journal.history()) if before is not None else None
-    except Exception:  # the journal cannot be read now: say nothing about production
-        return ""
-    if before is None or after != before:
-        return ""
-    return f"production is unchanged: {build_name(before)} still serves {env_name}"
 
 
 __all__ = ["CheckFailed", "run"]

@@ -19,13 +19,13 @@ from dataclasses import replace
 from typing import Any
 
 from pipelineops.commands.pr_schema import pr_environment
-from pipelineops.commands.runtime import Runtime
 from pipelineops.commands.slim_ci import check_same_warehouse, fetch_state, local_state, select
 from pipelineops.config import Config
 from pipelineops.config.model import DataDiffConfig
 from pipelineops.dbt.runner import vars_arg
 from pipelineops.engines.base import Engine, first_value
 from pipelineops.errors import PipelineOpsError, UserError
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import data_diff as plan
 from pipelineops.plan import slim_ci
 from pipelineops.plan.identifiers import check_pr_number

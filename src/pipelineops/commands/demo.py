@@ -180,7 +180,7 @@ def run(
 
 def _journal(cfg: Config, reporter: Reporter, env: Mapping[str, str]) -> Section:
     """Every DEPLOY_STATE row of the demo, in journal order."""
-    from pipelineops.commands.runtime import Runtime
+    from pipelineops.execute.runtime import Runtime
 
     rt = Runtime.open(
         config=cfg, env_name="prod", dry_run=False, reporter=reporter, environ=env, stage="demo"
@@ -256,7 +256,7 @@ def _pull_request_act(
 
 def _corrupt_orders(warehouse: Path, cfg: Config) -> int:
     """Simulate a bad incremental append on the live fct_orders; return the version before it."""
-    from pipelineops.commands.deploy_facts import schemas
+    from pipelineops.execute.deploy_facts import schemas
     from pipelineops.plan.sql import Relation
 
     engine = LocalEngine(warehouse.resolve(), database=cfg.environment("prod").database)

@@ -6,18 +6,16 @@ reports each source (``plan.freshness``). Nothing is written to the warehouse or
 
 from __future__ import annotations
 
-import json
 import logging
 import shlex
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import cast
 
 from pipelineops.commands import alerts
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.errors import PipelineOpsError, UserError
+from pipelineops.execute.freshness import check_sources
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import freshness
 from pipelineops.report.model import Advice, Annotation, Section, StageReport
 from pipelineops.report.reporter import Reporter
@@ -35,44 +33,6 @@ def _fail_on(value: str) -> freshness.FailOn:
         fix="use --fail-on error (fail only past error_after; the default) or --fail-on warn",
         runbook=freshness.RUNBOOK,
     )
-
-
-def _load(path: Path) -> Mapping[str, object]:
-    if not path.is_file():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return cast(Mapping[str, object], data if isinstance(data, dict) else {})
-
-
-def check_sources(
-    rt: Runtime, args: tuple[str, ...], *, name: str = STAGE
-) -> tuple[tuple[freshness.SourceFreshness, ...], int, object]:
-    """Run dbt; return every checked source (failed queries included), dbt's exit code and its raw results.
-
-    dbt leaves failed freshness queries out of sources.json; they come from its JSON file log."""
-    runner = rt.dbt(name)
-    sources_json = runner.target_path / "sources.json"
-    dbt_log = runner.log_path / "dbt.log"
-    for stale in (sources_json, dbt_log):  # never judge the artifacts of an earlier run
-        stale.unlink(missing_ok=True)
-    result = rt.run_dbt(name, args)
-    if not sources_json.is_file():
-        raise PipelineOpsError(
-            f"dbt {' '.join(args[:2])} did not run: it wrote no sources.json (dbt exit code {result.returncode})",
-            why="dbt stopped before checking any source; its last lines:\n"
-            + "\n".join(result.output_tail[-15:]),
-            fix=f"run `dbt {' '.join(args[:2])} --target {rt.ctx.environment.dbt_target}` in the dbt project "
-            "and fix the error it names (profile, connection, or a project that does not parse)",
-            runbook=freshness.RUNBOOK,
-        )
-    lines = dbt_log.read_text(encoding="utf-8", errors="replace").splitlines() if dbt_log.is_file() else []
-    data = _load(sources_json)
-    sources = freshness.parse_sources(
-        data,
-        failed=freshness.runtime_errors(lines),
-        manifest_thresholds=freshness.thresholds(_load(runner.target_path / "manifest.json")),
-    )
-    return sources, result.returncode, data.get("results", [])
 
 
 def _annotations(judged: Sequence[freshness.Judged]) -> tuple[Annotation, ...]:
@@ -139,7 +99,7 @@ def run(
                 duration_s=time.monotonic() - started,
                 data={"command": command, "select": list(selected), "fail_on": level},
             )
-        sources, returncode, raw_results = check_sources(rt, args)
+        sources, returncode, raw_results = check_sources(rt, args, name=STAGE)
     finally:
         rt.close()
     if not sources and returncode != 0:

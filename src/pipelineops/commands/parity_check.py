@@ -18,7 +18,6 @@ import time
 from collections.abc import Mapping
 
 from pipelineops.commands.parity_report import dry_run_report, report, where
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config, EnvironmentConfig
 from pipelineops.engines.base import Engine, first_value, iter_names
 from pipelineops.engines.duckdb import local_paths
@@ -29,6 +28,7 @@ from pipelineops.engines.snowflake_auth import (
     SECRET_ENV_VARS,
 )
 from pipelineops.errors import UserError
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import parity
 from pipelineops.plan.sql import Dialect
 from pipelineops.plan.steps import Plan

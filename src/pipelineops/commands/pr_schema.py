@@ -12,12 +12,12 @@ import logging
 import time
 from collections.abc import Mapping
 
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.dbt.artifacts import relation_nodes
 from pipelineops.dbt.runner import vars_arg
 from pipelineops.engines.base import Engine, iter_names, run_statements
 from pipelineops.errors import UserError
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import pr_schema as plan
 from pipelineops.plan.identifiers import check_pr_number, pr_schema_base
 from pipelineops.plan.sql import list_schemas

@@ -12,13 +12,12 @@ import time
 from collections.abc import Mapping, Sequence
 
 from pipelineops.commands import alerts, time_travel
-from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.bluegreen_swap import production_unchanged
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.errors import PipelineOpsError, UserError
-from pipelineops.execute.operation import check_op_id, default_op_id
+from pipelineops.execute import deploy_facts as facts
+from pipelineops.execute.operation import check_op_id, default_op_id, production_unchanged
 from pipelineops.execute.republish import Rollback, RollbackResult
+from pipelineops.execute.runtime import Runtime
 from pipelineops.execute.target import check_deploy_target
 from pipelineops.plan import history
 from pipelineops.report import advice

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from pipelineops.commands.pr_schema import execute, pr_environment, present_schemas
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
 from pipelineops.engines.base import Engine
 from pipelineops.errors import UserError
+from pipelineops.execute.runtime import Runtime
 from pipelineops.github.client import DEFAULT_API_URL, make_client
 from pipelineops.github.pulls import pull_states
 from pipelineops.plan import schema_cleanup as plan

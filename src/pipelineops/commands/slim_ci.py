@@ -19,14 +19,14 @@ from typing import Any, cast
 
 import yaml
 
-from pipelineops.commands.context import Context
 from pipelineops.commands.pr_schema import pr_environment
-from pipelineops.commands.runtime import Runtime
 from pipelineops.commands.slim_ci_report import build_report, publish_comment, repo_links
 from pipelineops.config import Config, EnvironmentConfig
 from pipelineops.dbt.artifacts import load_json, manifest_digest, node_results
 from pipelineops.dbt.runner import DbtInvocation, DbtRunner, vars_arg
 from pipelineops.errors import CheckFailed, PipelineOpsError, UserError
+from pipelineops.execute.context import Context
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.identifiers import check_pr_number, pr_schema_base
 from pipelineops.plan.sql import Dialect

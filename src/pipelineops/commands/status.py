@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 from pipelineops.commands import alerts
 from pipelineops.commands import audit as deliveries
-from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config
+from pipelineops.execute import deploy_facts as facts
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import audit
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter

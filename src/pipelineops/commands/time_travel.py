@@ -12,12 +12,12 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.runtime import Runtime
 from pipelineops.engines.base import first_value
 from pipelineops.errors import UserError
+from pipelineops.execute import deploy_facts as facts
 from pipelineops.execute.operation import Operation, locked
 from pipelineops.execute.restore import Restore
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import aside, history, sql
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.identifiers import check_identifier

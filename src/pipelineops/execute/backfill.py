@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, cast
 
-from pipelineops.commands.runtime import Runtime
 from pipelineops.engines.base import Row
 from pipelineops.execute.deploy import Deployer
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import backfill
 from pipelineops.plan.bluegreen_swap import dbt_vars
 from pipelineops.plan.steps import Plan, Step

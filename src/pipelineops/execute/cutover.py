@@ -14,8 +14,8 @@ import logging
 import time
 from collections.abc import Sequence
 
-from pipelineops.commands.deploy_facts import view_colours
 from pipelineops.engines.base import Engine, run_statements
+from pipelineops.execute.deploy_facts import view_colours
 from pipelineops.execute.operation import LockKept, Operation
 from pipelineops.plan import grants, history, sql
 from pipelineops.plan.bluegreen_swap import NO_READER_ROLES, SHADOW_SUFFIX, VERIFY_GRANTS, Published

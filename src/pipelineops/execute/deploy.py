@@ -16,16 +16,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands import deploy_gates
-from pipelineops.commands.runtime import Runtime
 from pipelineops.dbt.artifacts import manifest_digest, relation_nodes
 from pipelineops.dbt.runner import DbtInvocation
 from pipelineops.engines.base import Row, run_statements
 from pipelineops.errors import UserError
+from pipelineops.execute import deploy_facts as facts
+from pipelineops.execute import deploy_gates
 from pipelineops.execute.cutover import CUTOVER_STEPS, Publisher
+from pipelineops.execute.deploy_stats import record_published  # row counts, commit time
 from pipelineops.execute.operation import Operation, locked
 from pipelineops.execute.republish import relations_of, steps_to
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import gates, history, publication
 from pipelineops.plan import slim_deploy as slim
 from pipelineops.plan.bluegreen_swap import (
@@ -386,8 +387,6 @@ class Deployer:
         run_statements(self.rt.engine, statements, transactional=True)  # DML only: atomic on Snowflake too
         op.step("publish-manifest", "succeeded", time.monotonic() - start, manifest_digest=digest)
         op.finish("succeeded", manifest_digest=digest)
-        from pipelineops.commands.deploy_stats import record_published  # row counts, commit time
-
         record_published(self.rt, self.manifest, self.idle, op.op_id, op.git_sha)
         self.title = f"Deployed {self.idle} to {self.rt.ctx.env_name}" + (
             f" (was {self.live})" if self.live else " (first deploy)"

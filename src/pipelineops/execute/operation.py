@@ -17,10 +17,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Literal
 
-from pipelineops.commands.runtime import Runtime
 from pipelineops.engines.base import Row
 from pipelineops.errors import CheckFailed, PipelineOpsError, UserError
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import history
+from pipelineops.report.advice import build_name
 
 log = logging.getLogger(__name__)
 
@@ -210,3 +211,14 @@ def refuse_ended(progress: history.Progress, op: Operation, *, option: str) -> N
             fix=f"start a new {op.kind} with a new {option} (or leave it out) if one is still needed",
             runbook="rollback.md",
         )
+
+
+def production_unchanged(rt: Runtime, before: history.Publication | None, env_name: str) -> str:
+    """``production is unchanged: …`` when the journal's live publication is still ``before``; else ""."""
+    try:
+        after = history.live(rt.journal.history()) if before is not None else None
+    except Exception:  # the journal cannot be read now: say nothing about production
+        return ""
+    if before is None or after != before:
+        return ""
+    return f"production is unchanged: {build_name(before)} still serves {env_name}"

@@ -15,13 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.runtime import Runtime
 from pipelineops.dbt.artifacts import relation_nodes
 from pipelineops.engines.base import Row
 from pipelineops.errors import CheckFailed, UserError
+from pipelineops.execute import deploy_facts as facts
 from pipelineops.execute.cutover import Publisher
 from pipelineops.execute.operation import Operation, locked, refuse_ended
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import history, publication, sql
 from pipelineops.plan.bluegreen_swap import VERIFY_GRANTS, Published, colour_schema, cutover_steps
 from pipelineops.plan.rollback import RepublishInputs, republish_plan

@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.runtime import Runtime
 from pipelineops.engines.base import Row, first_value, run_statements
 from pipelineops.errors import CheckFailed, UserError
+from pipelineops.execute import deploy_facts as facts
 from pipelineops.execute.operation import Operation, locked, refuse_ended
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import aside, history, sql
 from pipelineops.plan.bluegreen_swap import base_schema, colour_schema
 from pipelineops.plan.rollback import (

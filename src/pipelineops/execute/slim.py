@@ -18,11 +18,11 @@ from typing import Any, cast
 
 import yaml
 
-from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.runtime import Runtime
 from pipelineops.dbt.artifacts import manifest_digest, relation_nodes
 from pipelineops.engines.base import Row
 from pipelineops.errors import CheckFailed, UserError
+from pipelineops.execute import deploy_facts as facts
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import history
 from pipelineops.plan import slim_deploy as slim
 from pipelineops.plan.blind_spots import ENV_VAR_CALL

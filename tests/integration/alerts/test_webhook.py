@@ -14,8 +14,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from pipelineops.commands import alerts as send_alerts
-from pipelineops.commands.context import Context
 from pipelineops.errors import UserError, WarehouseBusy
+from pipelineops.execute.context import Context
 from pipelineops.plan import alerts
 from pipelineops.plan.history import LockHolder
 from pipelineops.report.model import Annotation, StageReport

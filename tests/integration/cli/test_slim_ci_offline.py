@@ -42,7 +42,7 @@ def test_slim_ci_dry_run_with_a_state_dir_never_connects(
         raise AssertionError("slim-ci --dry-run --state-dir opened a warehouse session")
 
     monkeypatch.setattr(factory, "open_engine", no_session)
-    monkeypatch.setattr("pipelineops.commands.runtime.open_engine", no_session)
+    monkeypatch.setattr("pipelineops.execute.runtime.open_engine", no_session)
     (tmp_path / "state").mkdir()
     shutil.copy(
         REPO / "tests" / "fixtures" / "dbt" / "manifest_small.json", tmp_path / "state" / "manifest.json"

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from tests.e2e.workspace import REPO
 
-from pipelineops.commands.context import Context
-from pipelineops.commands.runtime import Runtime
 from pipelineops.config import load_config
 from pipelineops.engines.duckdb import LocalEngine
 from pipelineops.engines.snowflake import SnowflakeEngine
+from pipelineops.execute.context import Context
+from pipelineops.execute.runtime import Runtime
 from pipelineops.journal import Journal
 from pipelineops.report.reporter import TerminalReporter
 

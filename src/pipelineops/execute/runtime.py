@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipelineops import __version__
-from pipelineops.commands.context import Context
 from pipelineops.config import Config
 from pipelineops.dbt import parse_cache
 from pipelineops.dbt.artifacts import load_json
@@ -18,6 +17,7 @@ from pipelineops.dbt.runner import DbtInvocation, DbtRunner
 from pipelineops.engines.base import Engine
 from pipelineops.engines.factory import open_engine
 from pipelineops.errors import CheckFailed
+from pipelineops.execute.context import Context
 from pipelineops.journal import Journal
 from pipelineops.report.reporter import Reporter
 

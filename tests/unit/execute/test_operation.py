@@ -1,4 +1,4 @@
-"""What the commands add to an error: production unchanged, read from the journal after the failure."""
+"""What an operation adds to an error: production unchanged, read from the journal after the failure."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any, cast
 
 from tests.unit.report.golden_cases import BASE, ROLLED_BACK
 
-from pipelineops.commands.bluegreen_swap import production_unchanged
-from pipelineops.commands.runtime import Runtime
+from pipelineops.execute.operation import production_unchanged
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import history
 
 

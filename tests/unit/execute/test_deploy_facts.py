@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pipelineops.commands.deploy_facts import deferral_manifest
+from pipelineops.execute.deploy_facts import deferral_manifest
 
 
 def _node(schema: str, relation_name: str) -> dict[str, object]:

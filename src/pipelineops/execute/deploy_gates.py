@@ -11,10 +11,12 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipelineops.commands import deploy_facts as facts
-from pipelineops.commands.runtime import Runtime
 from pipelineops.dbt.artifacts import exposure_columns
 from pipelineops.errors import PipelineOpsError
+from pipelineops.execute import deploy_facts as facts
+from pipelineops.execute import row_counts
+from pipelineops.execute.freshness import check_sources
+from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import freshness as freshness_plan
 from pipelineops.plan import gates
 from pipelineops.plan.bluegreen_swap import colour_schema, dbt_vars
@@ -52,9 +54,7 @@ def evaluate(
     if checks.non_empty:
         results += gates.non_empty(idle_counts)
     if checks.anomaly:
-        from pipelineops.commands.anomaly import gate as anomaly_gate
-
-        results += anomaly_gate(rt, idle_counts)
+        results += row_counts.gate(rt, idle_counts)
     if checks.contract:
         consumed = exposure_columns(manifest)
         by_name = {p.name.lower(): p for p in published}
@@ -78,8 +78,6 @@ def evaluate(
 def freshness(rt: Runtime, *, idle: Colour, extra_vars: Mapping[str, object]) -> list[gates.GateResult]:
     """``dbt source freshness`` (the same check as ``pipelineops freshness``, failed queries included): a
     source past its error threshold, or whose query failed, fails the deploy; one past warn warns."""
-    from pipelineops.commands.freshness import check_sources
-
     vars_json = dbt_vars({**extra_vars, "pipelineops_colour": idle})
     args = (*freshness_plan.dbt_args(()), "--vars", vars_json)
     try:
