@@ -1,4 +1,5 @@
-"""The "Data changes" of a pull request: a summary table, then one folded section per model, and JSON. Pure.
+"""The "Data changes" of a pull request: a summary table, then one folded section per model, and JSON, also
+added to another stage's report (``attach``). Pure.
 
 Warehouse text (values, keys, types) reaches markdown only through ``_cell`` (HTML and markdown
 punctuation escaped, mentions broken) or inside a fenced block; sensitive columns carry counts only.
@@ -9,10 +10,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
-from pipelineops.plan.data_diff import ModelDiff
-from pipelineops.report.model import Section
+from pipelineops.plan.data_diff_results import ModelDiff
+from pipelineops.report.model import Section, StageReport
 
 logger = logging.getLogger(__name__)
 
@@ -196,3 +197,14 @@ def as_json(diffs: Sequence[ModelDiff]) -> list[dict[str, object]]:
         item["columns"] = [{**asdict(c), "pct": c.pct} for c in d.columns]
         out.append(json.loads(json.dumps(item)))
     return out
+
+
+def attach(report: StageReport, diffs: Sequence[ModelDiff]) -> StageReport:
+    """``report`` with the "Data changes" sections before its folded trailing sections (the plan), and the
+    numbers under ``data["data_diff"]``."""
+    added = sections(diffs)
+    cut = len(report.sections)
+    while cut and report.sections[cut - 1].collapsed:
+        cut -= 1
+    merged = (*report.sections[:cut], *added, *report.sections[cut:])
+    return replace(report, sections=merged, data={**report.data, "data_diff": as_json(diffs)})

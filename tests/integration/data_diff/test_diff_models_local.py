@@ -1,4 +1,4 @@
-"""commands/data_diff.diff_models on the real local engine (DuckDB + DuckLake): numbers, profile, sample,
+"""execute/data_diff.diff_models on the real local engine (DuckDB + DuckLake): numbers, profile, sample,
 budget and sensitive columns, on small tables built here."""
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from dataclasses import replace
 
 import pytest
 
-from pipelineops.commands.data_diff import diff_models
 from pipelineops.config.model import DataDiffConfig
 from pipelineops.engines.duckdb import LocalEngine
+from pipelineops.execute.data_diff import diff_models
 from pipelineops.plan import data_diff as dd
+from pipelineops.plan import data_diff_results as results
+from pipelineops.plan.data_diff_specs import ModelSpec
 from pipelineops.plan.sql import Relation
 from pipelineops.report import data_diff as render
 from pipelineops.report.markdown import render_section
@@ -48,8 +50,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalEngine]:
     eng.close()
 
 
-def spec(keys: tuple[str, ...] = ("id",), **kw: object) -> dd.ModelSpec:
-    base = dd.ModelSpec(
+def spec(keys: tuple[str, ...] = ("id",), **kw: object) -> ModelSpec:
+    base = ModelSpec(
         "model.demo.customers", "customers", PR, PROD, keys, "unique + not_null tests", frozenset({"EMAIL"})
     )
     return replace(base, **kw)  # type: ignore[arg-type]
@@ -64,7 +66,7 @@ def test_a_keyed_model_gives_exact_counts_changes_and_examples(
     caplog.set_level(logging.DEBUG)
     (d,) = diff_models(engine, [spec()], CFG)
     assert d.status == "compared" and (d.prod_rows, d.pr_rows, d.row_delta) == (2_000, 1_950, -50)
-    assert d.counts == dd.KeyCounts(
+    assert d.counts == results.KeyCounts(
         added=50, removed=100, matched=1_900, changed=1_900, per_column=(0, 271, 1_900, 0)
     )
     assert [c.name for c in d.schema.added] == ["even"] if d.schema else False
@@ -131,7 +133,7 @@ def test_examples_are_left_out_when_the_key_is_sensitive(engine: LocalEngine) ->
 
 
 def test_the_sections_go_before_the_folded_plan_and_the_numbers_into_the_json() -> None:
-    from pipelineops.commands.data_diff import attach, read_plan
+    from pipelineops.report.data_diff import attach
     from pipelineops.report.model import Section, StageReport
 
     report = StageReport(
@@ -141,7 +143,7 @@ def test_the_sections_go_before_the_folded_plan_and_the_numbers_into_the_json() 
         sections=(Section("Selected"), Section("Plan", text="x", collapsed=True)),
         data={"pr": 5},
     )
-    d = dd.ModelDiff("customers", "model.demo.customers", "compared", "pr")
+    d = results.ModelDiff("customers", "model.demo.customers", "compared", "pr")
     merged = attach(report, [d])
     assert [s.title.split(" — ")[0] for s in merged.sections] == [
         "Selected",
@@ -150,7 +152,12 @@ def test_the_sections_go_before_the_folded_plan_and_the_numbers_into_the_json() 
         "Plan",
     ]
     assert merged.data["pr"] == 5 and merged.data["data_diff"][0]["name"] == "customers"  # type: ignore[index]
-    plan = read_plan([spec(), spec(prod=None, keys=())], CFG, "snowflake")
+    plan = dd.read_plan(
+        [spec(), spec(prod=None, keys=())],
+        budget_seconds=CFG.budget_seconds,
+        threshold=CFG.threshold,
+        dialect="snowflake",
+    )
     first, second = plan.steps
     assert first.sql[0] == "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 60" and len(first.sql) == 4
     assert "key diff on id" in first.why and "column profiles" in second.why and len(second.sql) == 2

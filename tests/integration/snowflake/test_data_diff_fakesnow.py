@@ -11,11 +11,12 @@ from dataclasses import replace
 
 from tests.integration.snowflake.support import DATABASE
 
-from pipelineops.commands import data_diff
 from pipelineops.config.model import DataDiffConfig
 from pipelineops.engines.snowflake import SnowflakeEngine
-from pipelineops.plan import data_diff as dd
+from pipelineops.execute import data_diff
+from pipelineops.plan import data_diff_results as results
 from pipelineops.plan import sql
+from pipelineops.plan.data_diff_specs import ModelSpec
 
 D: sql.Dialect = "snowflake"
 PR = sql.Relation(DATABASE, "CI_PR_3_MARTS", "ORDERS")
@@ -36,10 +37,10 @@ def test_a_keyed_and_a_keyless_diff_on_the_emulator(engine: SnowflakeEngine, mon
     engine.execute("COMMIT")
     monkeypatch.setattr(data_diff.sql, "session_timeout", lambda seconds, dialect: ())
     monkeypatch.setattr(data_diff.sql, "session_timeout_reset", lambda dialect: ())
-    spec = dd.ModelSpec("model.d.orders", "orders", PR, PROD, ("ID",), "tests", frozenset({"EMAIL"}))
+    spec = ModelSpec("model.d.orders", "orders", PR, PROD, ("ID",), "tests", frozenset({"EMAIL"}))
     keyed, keyless = data_diff.diff_models(engine, [spec, replace(spec, keys=())], DataDiffConfig(examples=2))
     assert keyed.status == "compared" and (keyed.prod_rows, keyed.pr_rows) == (3, 3)
-    assert keyed.counts == dd.KeyCounts(added=1, removed=1, matched=2, changed=1, per_column=(0, 1, 1))
+    assert keyed.counts == results.KeyCounts(added=1, removed=1, matched=2, changed=1, per_column=(0, 1, 1))
     assert [c.name for c in keyed.schema.added] == ["NOTE"] if keyed.schema else False
     status = next(c for c in keyed.columns if c.name == "STATUS")
     assert status.examples == (("2", "placed", "shipped"),)

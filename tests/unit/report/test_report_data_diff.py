@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 
-from pipelineops.plan import data_diff as dd
+from pipelineops.plan import data_diff_results as dd
+from pipelineops.plan.data_diff import Retyped, SchemaDiff
 from pipelineops.plan.parity import Column
 from pipelineops.plan.sql.data_diff import DiffColumn
 from pipelineops.report import data_diff as render
 from pipelineops.report.markdown import render_section
-from pipelineops.report.model import Section
+from pipelineops.report.model import Section, StageReport
 from pipelineops.report.pr_comment import render_pr_comment
 
-SCHEMA = dd.SchemaDiff(
+SCHEMA = SchemaDiff(
     added=(Column("tier", "VARCHAR"),),
     removed=(Column("legacy", "DATE"),),
-    retyped=(dd.Retyped("amount", "DECIMAL(18,2)", "DECIMAL(18,3)"),),
+    retyped=(Retyped("amount", "DECIMAL(18,2)", "DECIMAL(18,3)"),),
     compared=(DiffColumn("id"), DiffColumn("segment"), DiffColumn("email"), DiffColumn("amount", True)),
 )
 KEYED = dd.ModelDiff(
@@ -45,7 +46,7 @@ PROFILE = dd.ModelDiff(
     "profile-only",
     "lake.CI_PR_7.events",
     "lake.MAIN.events",
-    schema=dd.SchemaDiff((Column("x", "INT"),), (), (), ()),
+    schema=SchemaDiff((Column("x", "INT"),), (), (), ()),
     pr_rows=3,
     prod_rows=2,
     key_source="no key",
@@ -108,7 +109,7 @@ def test_a_model_without_value_changes_has_no_table() -> None:
     section = render.model_section(quiet)
     assert section.headers == () and section.rows == () and "production:     prod" in section.text
     assert render.summary_row(quiet)[1] == "-"
-    same = dd.ModelDiff("m", "u", "compared", "pr", schema=dd.SchemaDiff((), (), (), ()))
+    same = dd.ModelDiff("m", "u", "compared", "pr", schema=SchemaDiff((), (), (), ()))
     assert render.summary_row(same)[1] == "same"
 
 
@@ -164,3 +165,23 @@ def test_the_sections_fit_the_comment_chunks() -> None:
     )
     assert len(bodies) > 1 and all(len(b.encode()) < 20_000 for b in bodies)
     assert bodies[0].count("#### Data changes") == 1
+
+
+def test_attach_puts_the_sections_before_the_folded_plan_and_the_numbers_into_the_json() -> None:
+    report = StageReport(
+        "slim-ci",
+        "success",
+        "t",
+        sections=(Section("Selected"), Section("Plan", text="x", collapsed=True)),
+        data={"pr": 5},
+    )
+    merged = render.attach(report, [KEYED])
+    assert [s.title for s in merged.sections] == [
+        "Selected",
+        *(s.title for s in render.sections([KEYED])),
+        "Plan",
+    ]
+    assert merged.data == {"pr": 5, "data_diff": render.as_json([KEYED])}
+    folded_only = StageReport("slim-ci", "success", "t", sections=(Section("Plan", collapsed=True),))
+    assert render.attach(folded_only, [KEYED]).sections[-1].title == "Plan"
+    assert render.attach(folded_only, [KEYED]).sections[0].title == render.sections([KEYED])[0].title
