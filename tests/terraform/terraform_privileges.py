@@ -53,11 +53,12 @@ from tests.terraform.terraform_hcl import load_module
 
 from pipelineops.plan import bluegreen_swap as bg
 from pipelineops.plan import parity, pr_schema, rollback, schema_cleanup
+from pipelineops.plan.sql import SNOWFLAKE
 from pipelineops.plan.sql import common as c
 from pipelineops.plan.sql import journal as j
 from pipelineops.plan.sql import timetravel as tt
 
-D = "snowflake"
+D = SNOWFLAKE
 PROD, DEV = "PROD_ANALYTICS", "DEV_ANALYTICS"
 ENV_OF = {PROD: "prod", DEV: "dev"}
 JOURNAL = "PIPELINEOPS"
@@ -191,7 +192,11 @@ def rendered(reader_roles: tuple[str, ...] = ("PROD_REPORTER", "PROD_CI_READER")
             route=route,
         )
         add("deploy", "restore", _sql(plan) + list(rollback.undo(plan, tuple(s.name for s in plan.steps))))
-    add("deploy", "restore", [tt.show_table(table), c.drop_table(tt.sibling(table, "REPLACED_R1"), D)])
+    add(
+        "deploy",
+        "restore",
+        [SNOWFLAKE.time_travel.show_table(table), c.drop_table(tt.sibling(table, "REPLACED_R1"), D)],
+    )
     add("deploy", "publication", [c.list_schemas(PROD, D), c.list_relations(PROD, "MARTS", D)])
     add("deploy", "publication", [c.view_definitions(PROD, "MARTS", D)])
 

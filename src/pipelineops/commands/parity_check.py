@@ -30,7 +30,7 @@ from pipelineops.engines.snowflake_auth import (
 )
 from pipelineops.errors import UserError
 from pipelineops.plan import parity
-from pipelineops.plan.sql import Dialect
+from pipelineops.plan.sql import Dialect, dialect_for
 from pipelineops.plan.steps import Plan
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter
@@ -56,7 +56,7 @@ def scoped_environ(env_name: str, environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def _dialect(env: EnvironmentConfig) -> Dialect:
-    return env.engine
+    return dialect_for(env.engine)
 
 
 def require_warehouse(env: EnvironmentConfig) -> None:

@@ -29,7 +29,7 @@ from pipelineops.dbt.runner import DbtInvocation, DbtRunner, vars_arg
 from pipelineops.errors import CheckFailed, PipelineOpsError, UserError
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.identifiers import check_pr_number, pr_schema_base
-from pipelineops.plan.sql import Dialect
+from pipelineops.plan.sql import Dialect, dialect_for
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -137,12 +137,12 @@ def project_vars(
 
 
 def _clone_state(
-    dialect: str, state: State, clone: tuple[str, ...], work: Path, consumer_schemas: tuple[str, ...]
+    dialect: Dialect, state: State, clone: tuple[str, ...], work: Path, consumer_schemas: tuple[str, ...]
 ) -> tuple[str, str]:
     """(state folder for ``dbt clone``, or why the clone is skipped)."""
     if not clone:
         return "", ""
-    if dialect == "duckdb":
+    if not dialect.zero_copy_clone:
         return "", (
             "the local engine has no zero-copy clone (dbt-duckdb would create views, which an incremental "
             "model then rebuilds in full anyway)"
@@ -261,7 +261,7 @@ def run(
         else Context(config=config, env_name=env, dry_run=dry_run, reporter=reporter, environ=environ)
     )
     env_cfg = config.environment(env)
-    dialect: Dialect = rt.engine.dialect if rt else env_cfg.engine
+    dialect: Dialect = rt.engine.dialect if rt else dialect_for(env_cfg.engine)
     if rt is None:
         reporter.info(
             f"dry run with --state-dir: no connection to {env} (assumed: the PR schemas are created by "

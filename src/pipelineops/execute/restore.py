@@ -30,6 +30,7 @@ from pipelineops.plan.rollback import (
     undo,
 )
 from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql.dialect import CloneSwap
 from pipelineops.plan.sql.timetravel import PointInTime
 from pipelineops.plan.steps import Plan
 
@@ -92,7 +93,9 @@ class Restore:
             )
         route: Route = "direct"
         transient, source = False, table
-        if engine.dialect == "snowflake":  # read the table of the colour live at that time
+        if isinstance(
+            engine.dialect.time_travel, CloneSwap
+        ):  # read the table of the colour live at that time
             then = colour_live_at(rows, point_time(self.point, rt.ctx.clock()), current.colour)
             source = Relation(engine.database, colour_schema(base_schema(table.schema)[0], then), table.name)
             verdict = self.verdict(rt, source, self.point)

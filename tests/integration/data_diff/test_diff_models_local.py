@@ -13,7 +13,7 @@ from pipelineops.commands.data_diff import diff_models
 from pipelineops.config.model import DataDiffConfig
 from pipelineops.engines.duckdb import LocalEngine
 from pipelineops.plan import data_diff as dd
-from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql import SNOWFLAKE, Relation
 from pipelineops.report import data_diff as render
 from pipelineops.report.markdown import render_section
 
@@ -150,7 +150,7 @@ def test_the_sections_go_before_the_folded_plan_and_the_numbers_into_the_json() 
         "Plan",
     ]
     assert merged.data["pr"] == 5 and merged.data["data_diff"][0]["name"] == "customers"  # type: ignore[index]
-    plan = read_plan([spec(), spec(prod=None, keys=())], CFG, "snowflake")
+    plan = read_plan([spec(), spec(prod=None, keys=())], CFG, SNOWFLAKE)
     first, second = plan.steps
     assert first.sql[0] == "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 60" and len(first.sql) == 4
     assert "key diff on id" in first.why and "column profiles" in second.why and len(second.sql) == 2

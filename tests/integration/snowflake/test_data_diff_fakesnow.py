@@ -16,8 +16,9 @@ from pipelineops.config.model import DataDiffConfig
 from pipelineops.engines.snowflake import SnowflakeEngine
 from pipelineops.plan import data_diff as dd
 from pipelineops.plan import sql
+from pipelineops.plan.sql import SNOWFLAKE
 
-D: sql.Dialect = "snowflake"
+D: sql.Dialect = SNOWFLAKE
 PR = sql.Relation(DATABASE, "CI_PR_3_MARTS", "ORDERS")
 PROD = sql.Relation(DATABASE, "MARTS", "ORDERS")
 

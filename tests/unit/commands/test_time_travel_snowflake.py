@@ -12,7 +12,7 @@ import pytest
 
 from pipelineops.commands.time_travel import _snowflake_verdict
 from pipelineops.errors import UserError
-from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql import SNOWFLAKE, Relation
 from pipelineops.plan.sql.timetravel import PointInTime
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -24,7 +24,7 @@ class ShowTablesEngine:
     """Answers SHOW TABLES like Snowflake (lower-case keys), records every statement it is given."""
 
     rows: list[dict[str, object]]
-    dialect: str = "snowflake"
+    dialect: str = SNOWFLAKE
     database: str = "ANALYTICS"
     seen: list[str] = field(default_factory=list)
 

@@ -10,6 +10,7 @@ from tests.sqlcheck.snowflake_check import check_snowflake_sql
 from pipelineops.errors import UserError
 from pipelineops.plan import parity
 from pipelineops.plan.parity import Column, Finding, Grant, RelationFacts, Snapshot
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE
 
 ORDERS = (Column("order_id", "BIGINT"), Column("amount", "DECIMAL(18,2)"))
 
@@ -70,7 +71,7 @@ def test_local_read_plan_has_one_listing_per_schema_and_no_grants() -> None:
     plan = parity.read_plan(
         environment="staging",
         database="lake",
-        dialect="duckdb",
+        dialect=DUCKDB,
         schemas=("MARTS", "STAGING"),
         reader_roles=("R",),
     )
@@ -91,7 +92,7 @@ def test_snowflake_read_plan_reads_the_reader_roles_grants_and_passes_the_strict
     plan = parity.read_plan(
         environment="prod",
         database="ANALYTICS",
-        dialect="snowflake",
+        dialect=SNOWFLAKE,
         schemas=("MARTS",),
         reader_roles=("REPORTER",),
     )
@@ -99,12 +100,12 @@ def test_snowflake_read_plan_reads_the_reader_roles_grants_and_passes_the_strict
     for step in plan.steps:
         for stmt in step.sql:
             check_snowflake_sql(stmt)
-    check_snowflake_sql(parity.row_count_sql("ANALYTICS", "MARTS", "dim_products", "snowflake"))
+    check_snowflake_sql(parity.row_count_sql("ANALYTICS", "MARTS", "dim_products", SNOWFLAKE))
 
 
 def test_snowflake_read_plan_without_reader_roles_says_grants_are_not_compared() -> None:
     plan = parity.read_plan(
-        environment="prod", database="ANALYTICS", dialect="snowflake", schemas=("MARTS",), reader_roles=()
+        environment="prod", database="ANALYTICS", dialect=SNOWFLAKE, schemas=("MARTS",), reader_roles=()
     )
     assert plan.step("grants").sql == ()
     assert "no environments.<env>.reader_roles" in plan.step("grants").why
@@ -112,8 +113,8 @@ def test_snowflake_read_plan_without_reader_roles_says_grants_are_not_compared()
 
 def test_row_count_sql_refuses_a_hostile_relation_name() -> None:
     with pytest.raises(UserError, match="not a plain identifier"):
-        parity.row_count_sql("lake", "MARTS", 'x"; DROP TABLE y; --', "duckdb")
-    assert parity.row_count_sql("lake", "MARTS", "dim_products", "duckdb") == (
+        parity.row_count_sql("lake", "MARTS", 'x"; DROP TABLE y; --', DUCKDB)
+    assert parity.row_count_sql("lake", "MARTS", "dim_products", DUCKDB) == (
         'SELECT COUNT(*) AS n FROM "lake"."MARTS"."dim_products"'
     )
 
