@@ -2,7 +2,7 @@
 
 For each R, a fresh DuckLake warehouse holds ``views`` small models plus one table of R rows in both
 colours. Re-publish = the real cutover step of ``republish_plan`` (re-points every consumer view, one
-transaction). Restore = the real steps of ``timetravel_plan`` (verify the past version, then keep the
+transaction). Restore = the real steps of ``time_travel_plan`` (verify the past version, then keep the
 current rows aside and refill the table from ``AT (VERSION => v)``, one transaction), after the table was
 damaged. Both are repeated and their medians compared.
 """
@@ -26,9 +26,9 @@ from bench.warehouse import (
 from pipelineops.engines.duckdb import LocalEngine
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.history import Colour, other
-from pipelineops.plan.rollback import RepublishInputs, republish_plan, timetravel_plan
+from pipelineops.plan.rollback import RepublishInputs, republish_plan, time_travel_plan
 from pipelineops.plan.sql import DUCKDB, Relation
-from pipelineops.plan.sql.timetravel import PointInTime
+from pipelineops.plan.sql.time_travel import PointInTime
 from pipelineops.plan.steps import Plan
 
 NAME = "rollback"
@@ -99,7 +99,7 @@ def measure_rows(
             republish.append(timed(lambda p=plan: run_step(eng, p.step("cutover"))))  # type: ignore[misc]
             current = target
             _damage(eng, table)
-            tt = timetravel_plan(
+            tt = time_travel_plan(
                 dialect=DUCKDB, table=table, point=PointInTime("version", version), restore_id=f"b{i}"
             )
 

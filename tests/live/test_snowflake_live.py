@@ -33,7 +33,7 @@ from pipelineops.engines.base import first_value, iter_names
 from pipelineops.engines.snowflake import SnowflakeEngine
 from pipelineops.plan import sql
 from pipelineops.plan.sql import SNOWFLAKE
-from pipelineops.plan.sql.timetravel import PointInTime, count_at
+from pipelineops.plan.sql.time_travel import PointInTime, count_at
 
 PREFIX = "PIPELINEOPS_TEST_SNOWFLAKE_"
 REQUIRED = ("ACCOUNT", "USER", "ROLE", "WAREHOUSE", "DATABASE", "PRIVATE_KEY")

@@ -29,7 +29,7 @@ from pipelineops.errors import PipelineOpsError, UserError
 from pipelineops.plan import data_diff as plan
 from pipelineops.plan import slim_ci
 from pipelineops.plan.identifiers import check_pr_number
-from pipelineops.plan.parity import Column
+from pipelineops.plan.parity_check import Column
 from pipelineops.plan.sql import Relation, columns_of, row_count
 from pipelineops.plan.sql import data_diff as sql
 from pipelineops.plan.steps import Plan, Step, render_plan

@@ -31,7 +31,7 @@ from pipelineops.plan.rollback import (
 )
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql.dialect import CloneSwap
-from pipelineops.plan.sql.timetravel import PointInTime
+from pipelineops.plan.sql.time_travel import PointInTime
 from pipelineops.plan.steps import Plan, render_plan
 from pipelineops.report.model import Section, StageReport
 

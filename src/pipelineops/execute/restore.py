@@ -26,12 +26,12 @@ from pipelineops.plan.rollback import (
     Route,
     colour_live_at,
     point_time,
-    timetravel_plan,
+    time_travel_plan,
     undo,
 )
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql.dialect import CloneSwap
-from pipelineops.plan.sql.timetravel import PointInTime
+from pipelineops.plan.sql.time_travel import PointInTime
 from pipelineops.plan.steps import Plan
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ class Restore:
                     "a later point",
                     runbook=RUNBOOK,
                 )
-        plan = timetravel_plan(
+        plan = time_travel_plan(
             dialect=engine.dialect,
             table=table,
             point=self.point,

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pipelineops.plan.manifest_facts import obj
-from pipelineops.plan.parity import Column
+from pipelineops.plan.parity_check import Column
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql.data_diff import BUCKETS, DiffColumn, ProfileColumn
 

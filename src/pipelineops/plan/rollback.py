@@ -19,7 +19,7 @@ from pipelineops.plan.bluegreen_swap import Published, cutover_steps, verify_gra
 from pipelineops.plan.history import Colour, publications
 from pipelineops.plan.sql import Dialect, Relation
 from pipelineops.plan.sql import drop_table as _drop_table
-from pipelineops.plan.sql import timetravel as tt
+from pipelineops.plan.sql import time_travel as tt
 from pipelineops.plan.sql.dialect import CloneSwap, SnapshotCopy
 from pipelineops.plan.steps import Plan, Step
 
@@ -221,7 +221,7 @@ def retention_days(value: object) -> int:
     return int(str(value))
 
 
-def timetravel_plan(
+def time_travel_plan(
     *,
     dialect: Dialect,
     table: Relation,

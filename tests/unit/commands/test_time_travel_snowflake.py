@@ -13,7 +13,7 @@ import pytest
 from pipelineops.commands.time_travel import _snowflake_verdict
 from pipelineops.errors import UserError
 from pipelineops.plan.sql import SNOWFLAKE, Relation
-from pipelineops.plan.sql.timetravel import PointInTime
+from pipelineops.plan.sql.time_travel import PointInTime
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 TABLE = Relation("ANALYTICS", "MARTS__BLUE", "fct_orders")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipelineops.plan import data_diff as dd
-from pipelineops.plan.parity import Column
+from pipelineops.plan.parity_check import Column
 from pipelineops.plan.sql import Relation
 from pipelineops.plan.sql.data_diff import DiffColumn, ProfileColumn
 

@@ -23,7 +23,7 @@ from tests.unit.plan.dialects.toy import TOY
 from pipelineops.plan import (
     backfill,
     bluegreen_swap,
-    parity,
+    parity_check,
     pr_schema,
     rollback,
     schema_cleanup,
@@ -34,7 +34,7 @@ from pipelineops.plan.sql import DIALECTS, Dialect, Relation, common, dialect_fo
 from pipelineops.plan.sql import data_diff as dsql
 from pipelineops.plan.sql import grants as gsql
 from pipelineops.plan.sql.dialect import CloneSwap, SnapshotCopy
-from pipelineops.plan.sql.timetravel import PointInTime, count_at
+from pipelineops.plan.sql.time_travel import PointInTime, count_at
 from pipelineops.plan.steps import Plan, render_plan
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "sql"
@@ -107,11 +107,11 @@ def plans(d: Dialect) -> Iterator[Plan]:
     )
     for kind in sorted(d.point_kinds):
         for route in routes:
-            yield rollback.timetravel_plan(
+            yield rollback.time_travel_plan(
                 dialect=d, table=table, point=POINTS[kind], restore_id="R1", route=route, transient=True
             )
     for roles in ((), ("REPORTER",)):
-        yield parity.read_plan(
+        yield parity_check.read_plan(
             environment=ENV, database=DB, dialect=d, schemas=("MARTS",), reader_roles=roles
         )
     yield pr_schema.create_plan(42, ["CI_PR_42", "CI_PR_42_MARTS"], present=[], database=DB, dialect=d)
@@ -222,9 +222,9 @@ def test_time_travel_follows_the_declared_route_and_refuses_unknown_points(diale
     for kind, point in POINTS.items():
         if kind not in dialect.point_kinds:
             with pytest.raises(ValueError, match=f"a {kind} point in time does not exist on {dialect.name}"):
-                rollback.timetravel_plan(dialect=dialect, table=table, point=point, restore_id="R1")
+                rollback.time_travel_plan(dialect=dialect, table=table, point=point, restore_id="R1")
             continue
-        plan = rollback.timetravel_plan(dialect=dialect, table=table, point=point, restore_id="R1")
+        plan = rollback.time_travel_plan(dialect=dialect, table=table, point=point, restore_id="R1")
         restore = plan.step("restore")
         assert restore.transactional is isinstance(dialect.time_travel, SnapshotCopy)
 

@@ -21,11 +21,11 @@ from pipelineops.plan.rollback import (
     retention_days,
     snowflake_recoverability,
     statement_point_problem,
-    timetravel_plan,
+    time_travel_plan,
     undo,
 )
 from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, Dialect, Relation
-from pipelineops.plan.sql import timetravel as tt
+from pipelineops.plan.sql import time_travel as tt
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "rollback"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -64,11 +64,11 @@ def cases(dialect: Dialect) -> list[GoldenCase]:
     plans = {"republish": republish_plan(republish(dialect))}
     kinds = ("version", "timestamp") if dialect == DUCKDB else ("timestamp", "offset", "statement")
     for kind in kinds:
-        plans[f"timetravel_{kind}"] = timetravel_plan(
+        plans[f"timetravel_{kind}"] = time_travel_plan(
             dialect=dialect, table=table(dialect), point=POINTS[kind], restore_id="R1"
         )
     if dialect == SNOWFLAKE:
-        plans["timetravel_undrop"] = timetravel_plan(
+        plans["timetravel_undrop"] = time_travel_plan(
             dialect=dialect, table=table(dialect), point=POINTS["timestamp"], restore_id="R1", route="undrop"
         )
     out = []
@@ -140,7 +140,7 @@ def test_local_republish_is_one_transaction_and_drops_stale_views() -> None:
 
 
 def test_local_restore_keeps_the_current_rows_aside_before_deleting() -> None:
-    plan = timetravel_plan(dialect=DUCKDB, table=table(DUCKDB), point=POINTS["version"], restore_id="R1")
+    plan = time_travel_plan(dialect=DUCKDB, table=table(DUCKDB), point=POINTS["version"], restore_id="R1")
     restore = plan.step("restore").sql
     aside = next(
         i
@@ -156,7 +156,7 @@ def test_local_restore_keeps_the_current_rows_aside_before_deleting() -> None:
 
 def test_impossible_recovery_has_no_plan() -> None:
     with pytest.raises(ValueError):
-        timetravel_plan(
+        time_travel_plan(
             dialect=SNOWFLAKE,
             table=table(SNOWFLAKE),
             point=POINTS["offset"],
@@ -216,7 +216,7 @@ def test_latest_snapshot_reads_the_ducklake_snapshot_table_of_a_checked_database
 
 
 def test_undrop_route_steps_carry_their_inverses_and_undo_runs_them_newest_first() -> None:
-    plan = timetravel_plan(
+    plan = time_travel_plan(
         dialect=SNOWFLAKE,
         table=table(SNOWFLAKE),
         point=POINTS["timestamp"],
@@ -239,7 +239,7 @@ def test_undrop_route_steps_carry_their_inverses_and_undo_runs_them_newest_first
 
 @pytest.mark.parametrize("route", ["direct", "undrop"])
 def test_the_clone_of_a_transient_table_is_transient(route: Route) -> None:
-    plan = timetravel_plan(
+    plan = time_travel_plan(
         dialect=SNOWFLAKE,
         table=table(SNOWFLAKE),
         point=POINTS["timestamp"],
@@ -302,7 +302,7 @@ def test_point_time_is_known_for_timestamps_and_offsets_only() -> None:
 
 def test_a_restore_reads_the_history_of_the_colour_live_then() -> None:
     blue = Relation("ANALYTICS", "MARTS__BLUE", "fct_orders")
-    plan = timetravel_plan(
+    plan = time_travel_plan(
         dialect=SNOWFLAKE, table=table(SNOWFLAKE), point=POINTS["timestamp"], restore_id="R1", source=blue
     )
     (clone,) = plan.step("clone").sql
@@ -317,7 +317,7 @@ def test_a_restore_reads_the_history_of_the_colour_live_then() -> None:
         'DROP TABLE IF EXISTS "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS__RESTORED_R1"',
     )
     with pytest.raises(ValueError, match="its own history"):
-        timetravel_plan(
+        time_travel_plan(
             dialect=SNOWFLAKE,
             table=table(SNOWFLAKE),
             point=POINTS["timestamp"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from pipelineops.plan import data_diff as dd
-from pipelineops.plan.parity import Column
+from pipelineops.plan.parity_check import Column
 from pipelineops.plan.sql.data_diff import DiffColumn
 from pipelineops.report import data_diff as render
 from pipelineops.report.markdown import render_section

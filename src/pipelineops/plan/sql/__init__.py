@@ -2,7 +2,7 @@
 
 ``dialect`` is the contract one engine's SQL implements, and ``dialects/`` holds one module per engine
 (``DIALECTS``, ``dialect_for``). ``common`` holds identifiers, schemas, views and relations; ``grants`` the
-grant statements; ``journal`` the DEPLOY_STATE journal and the deploy lock; ``timetravel`` point-in-time
+grant statements; ``journal`` the DEPLOY_STATE journal and the deploy lock; ``time_travel`` point-in-time
 recovery. No module outside this package joins SQL strings.
 """
 

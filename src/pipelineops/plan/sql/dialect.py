@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from pipelineops.plan.sql.common import Relation
-    from pipelineops.plan.sql.timetravel import PointInTime
+    from pipelineops.plan.sql.time_travel import PointInTime
 
 #: How a deploy publishes the new colour to readers.
 #: ``transactional-ddl``: every consumer view is re-pointed in one transaction (DDL is transactional);
 #: ``schema-swap``: views are prepared in a shadow schema, then one atomic ``ALTER SCHEMA … SWAP WITH``
 #: per consumer schema (DDL auto-commits).
 Cutover = Literal["transactional-ddl", "schema-swap"]
-#: The kinds of point in time a dialect can read (``timetravel.PointInTime.kind``).
+#: The kinds of point in time a dialect can read (``time_travel.PointInTime.kind``).
 PointKind = Literal["version", "timestamp", "offset", "statement"]
 
 

@@ -17,7 +17,7 @@ import duckdb
 from pipelineops.plan.identifiers import check_identifier
 from pipelineops.plan.sql.common import Relation, ident, lit, schema_ref
 from pipelineops.plan.sql.dialect import Dialect, PointKind, SnapshotCopy
-from pipelineops.plan.sql.timetravel import PointInTime
+from pipelineops.plan.sql.time_travel import PointInTime
 
 
 class ToySnapshots(SnapshotCopy):

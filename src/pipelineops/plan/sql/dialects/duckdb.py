@@ -17,7 +17,7 @@ from pipelineops.plan.sql.common import Relation, ident, lit
 from pipelineops.plan.sql.dialect import Dialect, PointKind, SnapshotCopy
 
 if TYPE_CHECKING:
-    from pipelineops.plan.sql.timetravel import PointInTime
+    from pipelineops.plan.sql.time_travel import PointInTime
 
 
 class DuckLakeSnapshots(SnapshotCopy):

@@ -19,7 +19,7 @@ from pipelineops.plan.sql.common import Relation, ident, lit, schema_ref
 from pipelineops.plan.sql.dialect import CloneSwap, Dialect, PointKind
 
 if TYPE_CHECKING:
-    from pipelineops.plan.sql.timetravel import PointInTime
+    from pipelineops.plan.sql.time_travel import PointInTime
 
 
 class SnowflakeTimeTravel(CloneSwap):
