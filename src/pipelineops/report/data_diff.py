@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import asdict
 
 from pipelineops.plan.data_diff import ModelDiff
+from pipelineops.report import wording
 from pipelineops.report.model import Section
 
 logger = logging.getLogger(__name__)
 
-TITLE = "Data changes"
+TITLE = wording.DATA_CHANGES
 HIDDEN = "(sensitive: values not shown)"
 
 
