@@ -1,4 +1,4 @@
-"""Open the engine an environment is configured for."""
+"""Open the engine an environment is configured for: one opener per engine in ``OPENERS``."""
 
 from __future__ import annotations
 
@@ -22,14 +22,22 @@ def open_engine(
 ) -> Engine:
     """The environment's engine. With ``create=False`` (dry runs, read-only stages) a local warehouse that
     does not exist yet is not created: the engine reads an empty scratch warehouse, removed at exit."""
-    if env.engine == "duckdb":
-        assert env.local_dir is not None
-        catalog, _, extensions = local_paths(env.local_dir)
-        if not create and not catalog.exists():
-            scratch = Path(tempfile.mkdtemp(prefix="pipelineops-dry-run-"))
-            atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-            return LocalEngine(scratch / env.name, database=env.database, extension_dir=extensions)
-        return LocalEngine(env.local_dir, database=env.database)
+    return OPENERS[env.engine](env, environ, query_tag, create)
+
+
+def _open_duckdb(env: EnvironmentConfig, environ: Mapping[str, str], query_tag: str, create: bool) -> Engine:
+    assert env.local_dir is not None
+    catalog, _, extensions = local_paths(env.local_dir)
+    if not create and not catalog.exists():
+        scratch = Path(tempfile.mkdtemp(prefix="pipelineops-dry-run-"))
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        return LocalEngine(scratch / env.name, database=env.database, extension_dir=extensions)
+    return LocalEngine(env.local_dir, database=env.database)
+
+
+def _open_snowflake(
+    env: EnvironmentConfig, environ: Mapping[str, str], query_tag: str, create: bool
+) -> Engine:
     from pipelineops.engines.snowflake import SnowflakeEngine  # imported lazily: heavy connector
 
     assert env.snowflake is not None
@@ -41,6 +49,11 @@ def open_engine(
         query_tag=tag,
         connect_fn=reaching(env.snowflake),
     )
+
+
+Opener = Callable[[EnvironmentConfig, Mapping[str, str], str, bool], Engine]
+#: one entry per engine, keyed like ``plan.sql.DIALECTS`` (an environment's ``engine:``)
+OPENERS: Mapping[str, Opener] = {"duckdb": _open_duckdb, "snowflake": _open_snowflake}
 
 
 def reaching(conn: SnowflakeConnection) -> Callable[..., Any]:
