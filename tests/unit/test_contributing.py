@@ -13,7 +13,7 @@ from tests.sqlcheck.checks import STATIC_CHECKS
 from tests.unit.plan.dialects import toy
 
 from pipelineops.config.model import EngineName
-from pipelineops.engines.factory import OPENERS
+from pipelineops.engines.factory import ENGINES
 from pipelineops.plan.sql import DIALECTS, Dialect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def test_the_registries_the_checklist_names_agree() -> None:
     schema = json.loads((ROOT / "src/pipelineops/config/schema.json").read_text(encoding="utf-8"))
     engine_enums = re.findall(r'"engine": \{"enum": (\[[^\]]*\])', json.dumps(schema))
     assert [set(json.loads(e)) for e in engine_enums] == [names]
-    assert set(OPENERS) == names
+    assert set(ENGINES) == names
     assert set(STATIC_CHECKS) == names
     for name, dialect in DIALECTS.items():
         assert dialect.name == name

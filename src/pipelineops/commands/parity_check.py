@@ -21,7 +21,7 @@ from pipelineops.commands.parity_check_report import dry_run_report, report, whe
 from pipelineops.commands.runtime import Runtime
 from pipelineops.config import Config, EnvironmentConfig
 from pipelineops.engines.base import Engine, first_value, iter_names
-from pipelineops.engines.duckdb import local_paths
+from pipelineops.engines.factory import warehouse
 from pipelineops.engines.snowflake_auth import (
     ENV_PASSPHRASE,
     ENV_PRIVATE_KEY,
@@ -61,11 +61,8 @@ def _dialect(env: EnvironmentConfig) -> Dialect:
 
 def require_warehouse(env: EnvironmentConfig) -> None:
     """A local environment must have its warehouse already: a parity check never creates one."""
-    if env.engine != "duckdb":
-        return
-    assert env.local_dir is not None
-    catalog, _, _ = local_paths(env.local_dir)
-    if not catalog.exists():
+    catalog = warehouse(env).local_catalog
+    if catalog is not None and not catalog.exists():
         raise UserError(
             f"environment {env.name} has no local warehouse at {env.local_dir}: it was never deployed",
             why="parity-check reads the consumer views an environment publishes; it creates nothing",

@@ -6,16 +6,14 @@ import time
 from dataclasses import asdict
 
 from pipelineops.config import EnvironmentConfig
+from pipelineops.engines.factory import warehouse
 from pipelineops.plan import parity_check
 from pipelineops.plan.steps import Plan, render_plan
 from pipelineops.report.model import Advice, Annotation, Conclusion, Section, StageReport
 
 
 def where(env: EnvironmentConfig) -> str:
-    if env.engine == "duckdb":
-        return f"local warehouse {env.local_dir}"
-    assert env.snowflake is not None
-    return f"Snowflake {env.snowflake.account}, database {env.database}"
+    return warehouse(env).label
 
 
 def _settings(
@@ -44,7 +42,8 @@ def dry_run_report(
     facts = [
         (
             env.name,
-            where(env) + (" (exists)" if env.engine == "duckdb" else " (not connected in a dry run)"),
+            where(env)
+            + (" (exists)" if warehouse(env).local_catalog is not None else " (not connected in a dry run)"),
         )
         for env in envs
     ]
