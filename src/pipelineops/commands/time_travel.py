@@ -36,6 +36,13 @@ from pipelineops.plan.steps import Plan, render_plan
 from pipelineops.report.model import Section, StageReport
 
 RUNBOOK = "rollback.md"
+#: the option that names each kind of point in time
+_POINT_OPTIONS = {
+    "version": "--to-version",
+    "timestamp": "--at",
+    "offset": "--offset",
+    "statement": "--before-statement",
+}
 
 
 def _rows(n: int | None) -> str:
@@ -130,12 +137,13 @@ def point_in_time(
             fix="pass one of --at TIMESTAMP, --offset -SECONDS, --before-statement QUERY_ID, --to-version N or --to DEPLOY_ID",
             runbook=RUNBOOK,
         )
-    kinds = rt.engine.dialect.point_kinds
+    name, kinds = rt.engine.dialect.name, rt.engine.dialect.point_kinds
+    usable = " or ".join(option for kind, option in _POINT_OPTIONS.items() if kind in kinds)
     if to_version is not None:
         if "version" not in kinds:
             raise UserError(
-                "--to-version is a local-engine (DuckLake) option",
-                fix="on Snowflake use --at, --offset or --before-statement",
+                f"--to-version needs snapshot versions, which the {name} engine does not keep",
+                fix=f"on {name} use {usable}",
             )
         return PointInTime("version", version=to_version)
     if at is not None:
@@ -157,8 +165,8 @@ def point_in_time(
     if before_statement is not None:
         if "statement" not in kinds:
             raise UserError(
-                "--before-statement needs Snowflake query ids",
-                fix="on the local engine use --to-version or --at",
+                f"--before-statement needs query ids, which the {name} engine cannot travel back to",
+                fix=f"on {name} use {usable}",
             )
         _check_statement(rt, before_statement)
         return PointInTime("statement", statement=before_statement)

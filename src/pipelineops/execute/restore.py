@@ -93,9 +93,8 @@ class Restore:
             )
         route: Route = "direct"
         transient, source = False, table
-        if isinstance(
-            engine.dialect.time_travel, CloneSwap
-        ):  # read the table of the colour live at that time
+        # a clone-swap engine reads the table of the colour that was live at that time
+        if isinstance(engine.dialect.time_travel, CloneSwap):
             then = colour_live_at(rows, point_time(self.point, rt.ctx.clock()), current.colour)
             source = Relation(engine.database, colour_schema(base_schema(table.schema)[0], then), table.name)
             verdict = self.verdict(rt, source, self.point)
