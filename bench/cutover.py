@@ -24,6 +24,7 @@ from bench.warehouse import (
 )
 from pipelineops.plan.bluegreen_swap import cutover_steps
 from pipelineops.plan.history import COLOURS, Colour, other
+from pipelineops.plan.sql import SNOWFLAKE
 
 NAME = "cutover"
 SIZES = (5, 50, 500)
@@ -35,7 +36,7 @@ def snowflake_counts(n: int) -> tuple[int, int]:
     """(statements of the Snowflake cutover step, statements that prepare its shadow schema) for N models."""
     names = model_names(n)
     steps = cutover_steps(
-        dialect="snowflake",
+        dialect=SNOWFLAKE,
         database="ANALYTICS",
         colour="GREEN",
         consumer_schemas=("X",),

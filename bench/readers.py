@@ -28,7 +28,7 @@ from bench.warehouse import (
 )
 from pipelineops.engines.duckdb import LocalEngine
 from pipelineops.plan.history import Colour, other
-from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql import DUCKDB, Relation
 
 NAME = "readers"
 
@@ -114,7 +114,7 @@ def measure_readers(
 ) -> BenchResult:
     names = model_names(models)
     pub = published(names)
-    views = [Relation(DB, SCHEMA, n).sql("duckdb") for n in names]
+    views = [Relation(DB, SCHEMA, n).sql(DUCKDB) for n in names]
     idle, busy = Phase(), Phase()
     with temp_engine(workdir) as eng:
         say(f"creating {2 * models} tables of {rows} rows")

@@ -2,7 +2,7 @@
 
 For each R, a fresh DuckLake warehouse holds ``views`` small models plus one table of R rows in both
 colours. Re-publish = the real cutover step of ``republish_plan`` (re-points every consumer view, one
-transaction). Restore = the real steps of ``timetravel_plan`` (verify the past version, then keep the
+transaction). Restore = the real steps of ``time_travel_plan`` (verify the past version, then keep the
 current rows aside and refill the table from ``AT (VERSION => v)``, one transaction), after the table was
 damaged. Both are repeated and their medians compared.
 """
@@ -26,9 +26,9 @@ from bench.warehouse import (
 from pipelineops.engines.duckdb import LocalEngine
 from pipelineops.plan.bluegreen_swap import colour_schema
 from pipelineops.plan.history import Colour, other
-from pipelineops.plan.rollback import RepublishInputs, republish_plan, timetravel_plan
-from pipelineops.plan.sql import Relation
-from pipelineops.plan.sql.timetravel import PointInTime
+from pipelineops.plan.rollback import RepublishInputs, republish_plan, time_travel_plan
+from pipelineops.plan.sql import DUCKDB, Relation
+from pipelineops.plan.sql.time_travel import PointInTime
 from pipelineops.plan.steps import Plan
 
 NAME = "rollback"
@@ -38,19 +38,19 @@ ROWS = (10_000, 100_000)
 
 def _fill(eng: LocalEngine, table: Relation, rows: int) -> None:
     eng.execute(
-        f"CREATE TABLE {table.sql('duckdb')} AS SELECT range AS id, (range % 997) * 1.5 AS amount, "
+        f"CREATE TABLE {table.sql(DUCKDB)} AS SELECT range AS id, (range % 997) * 1.5 AS amount, "
         f"'status_' || (range % 7) AS status FROM range({int(rows)})"
     )
 
 
 def _fingerprint(eng: LocalEngine, table: Relation) -> tuple[object, ...]:
-    row = eng.query(f"SELECT count(*) AS n, sum(amount) AS s, sum(id) AS i FROM {table.sql('duckdb')}")[0]
+    row = eng.query(f"SELECT count(*) AS n, sum(amount) AS s, sum(id) AS i FROM {table.sql(DUCKDB)}")[0]
     return (row["n"], row["s"], row["i"])
 
 
 def _damage(eng: LocalEngine, table: Relation) -> None:
     """A bad load: a tenth of the rows changed, a seventh deleted."""
-    t = table.sql("duckdb")
+    t = table.sql(DUCKDB)
     with eng.transaction():
         eng.execute(f"UPDATE {t} SET amount = amount * 2 WHERE id % 10 = 0")
         eng.execute(f"DELETE FROM {t} WHERE id % 7 = 0")
@@ -86,7 +86,7 @@ def measure_rows(
             plan = republish_plan(
                 RepublishInputs(
                     environment="bench",
-                    dialect="duckdb",
+                    dialect=DUCKDB,
                     database=DB,
                     consumer_schemas=(SCHEMA,),
                     current=current,
@@ -99,13 +99,13 @@ def measure_rows(
             republish.append(timed(lambda p=plan: run_step(eng, p.step("cutover"))))  # type: ignore[misc]
             current = target
             _damage(eng, table)
-            tt = timetravel_plan(
-                dialect="duckdb", table=table, point=PointInTime("version", version), restore_id=f"b{i}"
+            tt = time_travel_plan(
+                dialect=DUCKDB, table=table, point=PointInTime("version", version), restore_id=f"b{i}"
             )
 
             restore.append(timed(lambda plan=tt: _restore(eng, plan)))  # type: ignore[misc]
             ok = ok and _fingerprint(eng, table) == good
-            eng.execute(f"DROP TABLE {Relation(DB, table.schema, f'{BIG}__REPLACED_b{i}').sql('duckdb')}")
+            eng.execute(f"DROP TABLE {Relation(DB, table.schema, f'{BIG}__REPLACED_b{i}').sql(DUCKDB)}")
         statements = (len(plan.step("cutover").sql), len(tt.step("restore").sql) + 1)
     say(f"R={rows:,}: republish {ms(median(republish))} ms, restore {ms(median(restore))} ms")
     return {

@@ -34,6 +34,7 @@ from bench.results import BenchResult, Ratio, Table
 from pipelineops.engines.duckdb import LocalEngine
 from pipelineops.plan import slim_deploy
 from pipelineops.plan.bluegreen_swap import Carried, DeployInputs, Published, build_plan
+from pipelineops.plan.sql import SNOWFLAKE
 
 NAME = "scale"
 TITLE = "Slim deploys and slim CI vs full builds at N models (local engine)"
@@ -166,7 +167,7 @@ def carry_statements(project: synthetic.Project) -> tuple[int, int, int]:
     assert isinstance(carry, slim_deploy.CarryOver)
     inputs = DeployInputs(
         environment="prod",
-        dialect="snowflake",
+        dialect=SNOWFLAKE,
         database="ANALYTICS",
         live="BLUE",
         consumer_schemas=("MARTS",),

@@ -11,7 +11,7 @@ from pipelineops.engines.base import run_statements
 from pipelineops.engines.duckdb import LocalEngine
 from pipelineops.plan.bluegreen_swap import Published, colour_schema, cutover_steps
 from pipelineops.plan.history import Colour
-from pipelineops.plan.sql import Relation, create_schema
+from pipelineops.plan.sql import DUCKDB, Dialect, Relation, create_schema
 from pipelineops.plan.steps import Step
 
 DB = "lake"
@@ -44,20 +44,20 @@ def create_colour_tables(
     for colour in ("BLUE", "GREEN"):
         physical = colour_schema(schema, colour)
         with eng.transaction():
-            eng.execute(create_schema(DB, physical, "duckdb"))
+            eng.execute(create_schema(DB, physical, DUCKDB))
             for name in names:
                 eng.execute(
-                    f"CREATE TABLE {Relation(DB, physical, name).sql('duckdb')} AS "
+                    f"CREATE TABLE {Relation(DB, physical, name).sql(DUCKDB)} AS "
                     f"SELECT '{colour}' AS colour, range AS id FROM range({int(rows)})"
                 )
 
 
 def cutover_step(
-    colour: Colour, pub: tuple[Published, ...], *, dialect: str = "duckdb", schema: str = SCHEMA
+    colour: Colour, pub: tuple[Published, ...], *, dialect: Dialect = DUCKDB, schema: str = SCHEMA
 ) -> Step:
     """The real cutover step a deploy of ``colour`` runs (views already exist: none are dropped)."""
     steps = cutover_steps(
-        dialect="snowflake" if dialect == "snowflake" else "duckdb",
+        dialect=dialect,
         database=DB,
         colour=colour,
         consumer_schemas=(schema,),
@@ -73,5 +73,5 @@ def run_step(eng: LocalEngine, step: Step) -> None:
 
 
 def view_colour(eng: LocalEngine, name: str, schema: str = SCHEMA) -> str:
-    rows = eng.query(f"SELECT DISTINCT colour FROM {Relation(DB, schema, name).sql('duckdb')}")
+    rows = eng.query(f"SELECT DISTINCT colour FROM {Relation(DB, schema, name).sql(DUCKDB)}")
     return ",".join(sorted(str(r["colour"]) for r in rows))

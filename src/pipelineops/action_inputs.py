@@ -28,11 +28,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import yaml
 
 from pipelineops.errors import EXIT_OK, UserError
+
+if TYPE_CHECKING:
+    from pipelineops.cli_stages import Options
 
 log = logging.getLogger(__name__)
 
@@ -129,26 +132,63 @@ def load_action_inputs(path: Path) -> tuple[ActionInput, ...]:
     )
 
 
-def stage_parser(stage: str) -> argparse.ArgumentParser:
-    """The argparse parser of one ``pipelineops`` subcommand (common options included)."""
-    from pipelineops.cli import build_parser
+@dataclass
+class StageOptions:
+    """The options of one ``pipelineops`` subcommand (common options included), as its declarations in
+    ``cli.py`` and ``cli_stages.py`` make them: every ``argparse.Action`` returned by ``add_argument``, and
+    the members of each mutually exclusive group. Recorded through argparse's public methods only."""
 
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            found = action.choices.get(stage)
-            if isinstance(found, argparse.ArgumentParser):
-                return found
-            raise UserError(
-                f"unknown stage {stage!r}",
-                fix=f"use one of: {', '.join(sorted(action.choices))}",
-            )
-    raise AssertionError("the pipelineops parser has no subcommands")  # pragma: no cover
+    stage: str
+    actions: list[argparse.Action]
+    exclusive: list[list[argparse.Action]]
 
 
-def _find(parser: argparse.ArgumentParser, name: str) -> argparse.Action | None:
+class OptionsRecorder:
+    """An ``Options`` sink that declares each option on a real parser (so argparse validates it) and keeps
+    the ``Action`` it returns."""
+
+    def __init__(
+        self, target: Options, into: StageOptions, members: list[argparse.Action] | None = None
+    ) -> None:
+        self._target, self._into, self._members = target, into, members
+
+    def add_argument(self, *name_or_flags: str, **kwargs: Any) -> argparse.Action:
+        action = self._target.add_argument(*name_or_flags, **kwargs)
+        self._into.actions.append(action)
+        if self._members is not None:
+            self._members.append(action)
+        return action
+
+    def add_mutually_exclusive_group(self, *, required: bool = False) -> Options:
+        members: list[argparse.Action] = []
+        self._into.exclusive.append(members)
+        return OptionsRecorder(
+            self._target.add_mutually_exclusive_group(required=required), self._into, members
+        )
+
+
+def stage_options(stage: str) -> StageOptions:
+    """The options of one ``pipelineops`` subcommand, declared exactly as the CLI declares them."""
+    from pipelineops.cli import add_common_options
+    from pipelineops.cli_stages import STAGES
+
+    found = next((s for s in STAGES if s.name == stage), None)
+    if found is None:
+        raise UserError(
+            f"unknown stage {stage!r}",
+            fix=f"use one of: {', '.join(sorted(s.name for s in STAGES))}",
+        )
+    options = StageOptions(stage, [], [])
+    recorder = OptionsRecorder(argparse.ArgumentParser(prog=f"pipelineops {stage}", add_help=False), options)
+    add_common_options(recorder)
+    found.add_arguments(recorder)
+    return options
+
+
+def _find(options: StageOptions, name: str) -> argparse.Action | None:
     option = f"--{name}"
     dest = name.replace("-", "_")
-    for action in parser._actions:
+    for action in options.actions:
         if option in action.option_strings:
             return action
         if not action.option_strings and action.dest == dest:
@@ -156,17 +196,22 @@ def _find(parser: argparse.ArgumentParser, name: str) -> argparse.Action | None:
     return None
 
 
+def _is_flag(action: argparse.Action) -> bool:
+    """``action="store_true"``: an option that takes no value and stores True."""
+    return bool(action.option_strings) and action.nargs == 0 and action.const is True
+
+
 def _is_list(action: argparse.Action) -> bool:
     return not action.option_strings and action.nargs in ("*", "+", argparse.REMAINDER)
 
 
-def _check_exclusive(parser: argparse.ArgumentParser, given: Mapping[argparse.Action, str]) -> None:
-    for group in parser._mutually_exclusive_groups:
-        chosen = [given[a] for a in group._group_actions if a in given]
+def _check_exclusive(options: StageOptions, given: Mapping[argparse.Action, str]) -> None:
+    for group in options.exclusive:
+        chosen = [given[a] for a in group if a in given]
         if len(chosen) > 1:
             raise UserError(
                 f"inputs {' and '.join(f'`{c}`' for c in chosen)} cannot be used together",
-                fix=f"set only one of: {', '.join(a.option_strings[0][2:] for a in group._group_actions)}",
+                fix=f"set only one of: {', '.join(a.option_strings[0][2:] for a in group)}",
             )
 
 
@@ -175,10 +220,10 @@ def build_argv(
     inputs: Sequence[ActionInput],
     environ: Mapping[str, str],
     *,
-    parser: argparse.ArgumentParser | None = None,
+    declared_options: StageOptions | None = None,
 ) -> list[str]:
     """argv for ``pipelineops`` from the ``PIPELINEOPS_IN_*`` variables of the declared ``inputs``."""
-    parser = parser or stage_parser(stage)
+    stage_opts = declared_options or stage_options(stage)
     declared = {i.env: i for i in inputs}
     stray = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in declared)
     if stray:
@@ -193,7 +238,7 @@ def build_argv(
     rest: list[str] = []
     given: dict[argparse.Action, str] = {}
     for spec in inputs:
-        action = _find(parser, spec.name)
+        action = _find(stage_opts, spec.name)
         if action is None:
             raise UserError(
                 f"action input `{spec.name}` has no matching option `--{spec.name}` in `pipelineops {stage}`",
@@ -211,7 +256,7 @@ def build_argv(
                     fix=f"with:\n    {spec.name}: <value>",
                 )
             continue
-        if isinstance(action, argparse._StoreTrueAction):
+        if _is_flag(action):
             if parse_bool(spec.name, raw):
                 options.append(action.option_strings[0])
                 given[action] = spec.name
@@ -230,7 +275,7 @@ def build_argv(
             options.append(f"{action.option_strings[0]}={value}")
         else:
             positionals.append(value)
-    _check_exclusive(parser, given)
+    _check_exclusive(stage_opts, given)
     argv = [stage, *options]
     if positionals or rest:
         argv += ["--", *positionals, *rest]

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from pipelineops import __version__
-from pipelineops.cli_stages import STAGES, Stage
+from pipelineops.cli_stages import STAGES, Options, Stage
 from pipelineops.config import load_config
 from pipelineops.errors import (
     EXIT_CHECK_FAILED,
@@ -43,7 +43,12 @@ log = logging.getLogger(__name__)
 def _common_options() -> argparse.ArgumentParser:
     """Options every subcommand takes, defined once (they may come before or after the subcommand)."""
     common = argparse.ArgumentParser(add_help=False)
-    g = common.add_argument_group("common options")
+    add_common_options(common.add_argument_group("common options"))
+    return common
+
+
+def add_common_options(g: Options) -> None:
+    """Declare the common options on ``g`` (a parser, a group, or a recorder of them)."""
     g.add_argument(
         "--config",
         type=Path,
@@ -69,7 +74,6 @@ def _common_options() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="log everything and let unexpected errors propagate with a full traceback",
     )
-    return common
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,22 +6,32 @@ import argparse
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, Protocol, cast
 
 from pipelineops.report.model import StageReport
 
-AddArgs = Callable[[argparse.ArgumentParser], None]
+
+class Options(Protocol):
+    """Where a stage declares its options: an ``argparse`` parser or group, or anything that records them
+    (``action_inputs`` maps action inputs to options through the same declarations)."""
+
+    def add_argument(self, *name_or_flags: str, **kwargs: Any) -> argparse.Action: ...
+
+    def add_mutually_exclusive_group(self, *, required: bool = False) -> Options: ...
 
 
-def _none(_: argparse.ArgumentParser) -> None:
+AddArgs = Callable[[Options], None]
+
+
+def _none(_: Options) -> None:
     return None
 
 
-def _pr(p: argparse.ArgumentParser) -> None:
+def _pr(p: Options) -> None:
     p.add_argument("--pr", required=True, help="pull-request number (a positive integer)")
 
 
-def _pr_schema(p: argparse.ArgumentParser) -> None:
+def _pr_schema(p: Options) -> None:
     p.add_argument("action", nargs="?", choices=("create", "drop"), help="create or drop the PR's schemas")
     p.add_argument(
         "--action",
@@ -32,7 +42,7 @@ def _pr_schema(p: argparse.ArgumentParser) -> None:
     _pr(p)
 
 
-def _slim_ci(p: argparse.ArgumentParser) -> None:
+def _slim_ci(p: Options) -> None:
     _pr(p)
     p.add_argument(
         "--state-dir",
@@ -50,7 +60,7 @@ def _slim_ci(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _data_diff(p: argparse.ArgumentParser) -> None:
+def _data_diff(p: Options) -> None:
     _pr(p)
     p.add_argument(
         "--state-dir",
@@ -59,7 +69,7 @@ def _data_diff(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _bluegreen(p: argparse.ArgumentParser) -> None:
+def _bluegreen(p: Options) -> None:
     p.add_argument("--deploy-id", help="id of this deploy (default: from the CI run, or time + git sha)")
     p.add_argument("--git-sha", help="commit being deployed (default: git rev-parse HEAD)")
     p.add_argument(
@@ -75,7 +85,7 @@ def _bluegreen(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _bluegreen_swap(p: argparse.ArgumentParser) -> None:
+def _bluegreen_swap(p: Options) -> None:
     _bluegreen(p)
     p.add_argument(
         "--mode",
@@ -85,7 +95,7 @@ def _bluegreen_swap(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _backfill(p: argparse.ArgumentParser) -> None:
+def _backfill(p: Options) -> None:
     p.add_argument("--model", required=True, help="the microbatch model to re-run (its dbt name)")
     p.add_argument("--start", required=True, help="first day of the range, YYYY-MM-DD (inclusive)")
     p.add_argument("--end", required=True, help="day after the range, YYYY-MM-DD (exclusive, like dbt)")
@@ -97,7 +107,7 @@ def _backfill(p: argparse.ArgumentParser) -> None:
     _bluegreen(p)
 
 
-def _rollback(p: argparse.ArgumentParser) -> None:
+def _rollback(p: Options) -> None:
     p.add_argument(
         "--to",
         dest="to_deploy",
@@ -134,7 +144,7 @@ def _rollback(p: argparse.ArgumentParser) -> None:
     when.add_argument("--to-version", type=int, help="time-travel (local engine): DuckLake snapshot version")
 
 
-def _cleanup(p: argparse.ArgumentParser) -> None:
+def _cleanup(p: Options) -> None:
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--pr", help="drop this PR's schemas (on pull_request: closed)")
     mode.add_argument(
@@ -145,7 +155,7 @@ def _cleanup(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _parity_check(p: argparse.ArgumentParser) -> None:
+def _parity_check(p: Options) -> None:
     p.add_argument(
         "--against",
         choices=("dev", "staging", "prod"),
@@ -169,7 +179,7 @@ def _parity_check(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _protect_branch(p: argparse.ArgumentParser) -> None:
+def _protect_branch(p: Options) -> None:
     p.add_argument("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY)")
     p.add_argument("--branch", default="main", help="branch to protect (default: main)")
     p.add_argument(
@@ -180,7 +190,7 @@ def _protect_branch(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-url", help="GitHub API URL (default: $GITHUB_API_URL or https://api.github.com)")
 
 
-def _freshness(p: argparse.ArgumentParser) -> None:
+def _freshness(p: Options) -> None:
     p.add_argument(
         "--select",
         help="dbt selector of the sources to check, e.g. 'source:carrier.shipments source:shop.orders' "
@@ -195,7 +205,7 @@ def _freshness(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _anomaly(p: argparse.ArgumentParser) -> None:
+def _anomaly(p: Options) -> None:
     p.add_argument(
         "--record",
         action="store_true",
@@ -204,7 +214,7 @@ def _anomaly(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _status(p: argparse.ArgumentParser) -> None:
+def _status(p: Options) -> None:
     p.add_argument("--limit", type=int, default=10, help="how many recent deploys to show")
     p.add_argument(
         "--since",
@@ -213,7 +223,7 @@ def _status(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _init(p: argparse.ArgumentParser) -> None:
+def _init(p: Options) -> None:
     p.add_argument(
         "--project-dir",
         default="",
@@ -228,7 +238,7 @@ def _init(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _demo(p: argparse.ArgumentParser) -> None:
+def _demo(p: Options) -> None:
     p.add_argument(
         "--keep", action="store_true", help="keep the previous demo warehouse instead of a fresh one"
     )

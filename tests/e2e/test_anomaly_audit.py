@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from tests.e2e.workspace import REPO, cli, engine, make_workspace
 
+from pipelineops.plan.sql import DUCKDB
 from pipelineops.plan.sql import row_counts as rsql
 
 pytestmark = [pytest.mark.e2e]
@@ -38,7 +39,7 @@ def _query(root: Path, sql: str) -> list[dict[str, Any]]:
 
 
 def _counts(root: Path) -> list[dict[str, Any]]:
-    return _query(root, rsql.select_counts("lake", "PIPELINEOPS", "prod", "duckdb"))
+    return _query(root, rsql.select_counts("lake", "PIPELINEOPS", "prod", DUCKDB))
 
 
 def _plant(root: Path, counts: dict[str, int], times: list[datetime]) -> None:
@@ -54,7 +55,7 @@ def _plant(root: Path, counts: dict[str, int], times: list[datetime]) -> None:
                 counts=counts,
                 at=at,
                 source="scheduled",
-                dialect="duckdb",
+                dialect=DUCKDB,
             ):
                 eng.execute(stmt)
     finally:
@@ -74,7 +75,7 @@ def test_a_deploy_records_each_published_models_row_count_and_its_commit_time(ws
     assert {r["model"] for r in rows} == MODELS
     assert {r["deploy_id"] for r in rows} == {"a"} and {r["source"] for r in rows} == {"deploy"}
     assert all(int(r["row_count"]) > 0 for r in rows)
-    commits = _query(ws, rsql.select_commits("lake", "PIPELINEOPS", "prod", "duckdb"))
+    commits = _query(ws, rsql.select_commits("lake", "PIPELINEOPS", "prod", DUCKDB))
     assert [c["deploy_id"] for c in commits] == ["a"] and len(str(commits[0]["git_sha"])) == 40
 
 

@@ -11,6 +11,7 @@ from tests.e2e.workspace import REPO, cli, engine, make_workspace, view_colours
 
 from pipelineops.plan import history
 from pipelineops.plan.bluegreen_swap import Published, cutover_steps
+from pipelineops.plan.sql import DUCKDB
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("bluegreen")]
 MARTS = ("dim_customers", "dim_products", "fct_daily_revenue", "fct_orders")
@@ -70,7 +71,7 @@ def test_readers_never_see_a_mix_of_colours_during_cutovers(deployed: Path) -> N
         published = tuple(Published("MARTS", m) for m in MARTS)
         flips = {
             c: cutover_steps(
-                dialect="duckdb",
+                dialect=DUCKDB,
                 database="lake",
                 colour=c,
                 consumer_schemas=("MARTS",),

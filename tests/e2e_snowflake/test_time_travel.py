@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.snowflake_e2e]
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory, make_lane: LaneFactory) -> Iterator[Lane]:
-    lane = make_lane(tmp_path_factory.mktemp("timetravel"), "timetravel")
+    lane = make_lane(tmp_path_factory.mktemp("time_travel"), "time_travel")
     lane.ok("bluegreen-swap", "--env", "prod", "--deploy-id", "a")
     yield lane
     lane.check_sent()

@@ -32,7 +32,8 @@ from pipelineops.config.model import SnowflakeConnection
 from pipelineops.engines.base import first_value, iter_names
 from pipelineops.engines.snowflake import SnowflakeEngine
 from pipelineops.plan import sql
-from pipelineops.plan.sql.timetravel import PointInTime, count_at
+from pipelineops.plan.sql import SNOWFLAKE
+from pipelineops.plan.sql.time_travel import PointInTime, count_at
 
 PREFIX = "PIPELINEOPS_TEST_SNOWFLAKE_"
 REQUIRED = ("ACCOUNT", "USER", "ROLE", "WAREHOUSE", "DATABASE", "PRIVATE_KEY")
@@ -46,7 +47,7 @@ if MISSING:
     )
 
 pytestmark = pytest.mark.live
-D: sql.Dialect = "snowflake"
+D: sql.Dialect = SNOWFLAKE
 
 
 @pytest.fixture(scope="module")

@@ -52,12 +52,13 @@ from tests.terraform.terraform_checks import _inherited, declared_access, load_s
 from tests.terraform.terraform_hcl import load_module
 
 from pipelineops.plan import bluegreen_swap as bg
-from pipelineops.plan import parity, pr_schema, rollback, schema_cleanup
+from pipelineops.plan import parity_check, pr_schema, rollback, schema_cleanup
+from pipelineops.plan.sql import SNOWFLAKE
 from pipelineops.plan.sql import common as c
 from pipelineops.plan.sql import journal as j
-from pipelineops.plan.sql import timetravel as tt
+from pipelineops.plan.sql import time_travel as tt
 
-D = "snowflake"
+D = SNOWFLAKE
 PROD, DEV = "PROD_ANALYTICS", "DEV_ANALYTICS"
 ENV_OF = {PROD: "prod", DEV: "dev"}
 JOURNAL = "PIPELINEOPS"
@@ -183,7 +184,7 @@ def rendered(reader_roles: tuple[str, ...] = ("PROD_REPORTER", "PROD_CI_READER")
     add("deploy", "rollback", _sql(republish))
     table = c.Relation(PROD, "MARTS__BLUE", "FCT_ORDERS")
     for route in ("direct", "undrop"):
-        plan = rollback.timetravel_plan(
+        plan = rollback.time_travel_plan(
             dialect=D,
             table=table,
             point=tt.PointInTime("offset", offset_s=3600),
@@ -191,7 +192,11 @@ def rendered(reader_roles: tuple[str, ...] = ("PROD_REPORTER", "PROD_CI_READER")
             route=route,
         )
         add("deploy", "restore", _sql(plan) + list(rollback.undo(plan, tuple(s.name for s in plan.steps))))
-    add("deploy", "restore", [tt.show_table(table), c.drop_table(tt.sibling(table, "REPLACED_R1"), D)])
+    add(
+        "deploy",
+        "restore",
+        [SNOWFLAKE.time_travel.show_table(table), c.drop_table(tt.sibling(table, "REPLACED_R1"), D)],
+    )
     add("deploy", "publication", [c.list_schemas(PROD, D), c.list_relations(PROD, "MARTS", D)])
     add("deploy", "publication", [c.view_definitions(PROD, "MARTS", D)])
 
@@ -230,7 +235,7 @@ def rendered(reader_roles: tuple[str, ...] = ("PROD_REPORTER", "PROD_CI_READER")
         "reader",
         "parity",
         _sql(
-            parity.read_plan(
+            parity_check.read_plan(
                 environment="prod", database=PROD, dialect=D, schemas=("MARTS",), reader_roles=reader_roles
             )
         ),

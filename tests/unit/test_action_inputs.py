@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,7 @@ def test_env_name_is_the_prefixed_upper_snake_case_of_the_input() -> None:
 def test_every_action_folder_is_a_cli_stage() -> None:
     assert set(OURS) <= set(ACTIONS)
     for stage in ACTIONS:
-        ai.stage_parser(stage)  # raises for a folder that names no stage
+        ai.stage_options(stage)  # raises for a folder that names no stage
 
 
 @pytest.mark.parametrize("stage", OURS)
@@ -126,9 +127,9 @@ def test_action_passes_every_input_through_env_and_runs_only_run_stage(stage: st
 
 @pytest.mark.parametrize("stage", ACTIONS)
 def test_every_input_of_every_action_maps_to_a_cli_option(stage: str) -> None:
-    parser = ai.stage_parser(stage)
+    options = ai.stage_options(stage)
     for spec in inputs_of(stage):
-        assert ai._find(parser, spec.name) is not None, spec.name
+        assert ai._find(options, spec.name) is not None, spec.name
     # all defaults applied: the argv parses, and the action's defaults equal the CLI's meaning
     defaults = {ai.env_name(i.name): i.default for i in inputs_of(stage)}
     ns = parse(ai.build_argv(stage, inputs_of(stage), defaults))
@@ -248,16 +249,18 @@ def test_required_inputs_must_not_be_empty() -> None:
 
 def test_positionals_and_free_form_lists_go_after_the_double_dash() -> None:
     parser = argparse.ArgumentParser(prog="x")
-    parser.add_argument("--full", action="store_true")
-    parser.add_argument("action", choices=("create", "drop"))
-    parser.add_argument("args", nargs="*")
+    options = ai.StageOptions("x", [], [])
+    declare = ai.OptionsRecorder(parser, options)
+    declare.add_argument("--full", action="store_true")
+    declare.add_argument("action", choices=("create", "drop"))
+    declare.add_argument("args", nargs="*")
     inputs = [ai.ActionInput("full"), ai.ActionInput("action"), ai.ActionInput("args")]
     env = {
         ai.env_name("full"): "yes",
         ai.env_name("action"): "drop",
         ai.env_name("args"): "--select 'tag:a b' -x",
     }
-    argv = ai.build_argv("x", inputs, env, parser=parser)
+    argv = ai.build_argv("x", inputs, env, declared_options=options)
     assert argv == ["x", "--full", "--", "drop", "--select", "tag:a b", "-x"]
     ns = parser.parse_args(argv[1:])
     assert (ns.full, ns.action, ns.args) == (True, "drop", ["--select", "tag:a b", "-x"])
@@ -271,9 +274,20 @@ def test_pr_schema_positional_is_placed_after_the_options() -> None:
     assert (ns.action, ns.pr) == ("create", "17")
 
 
+def test_the_options_are_recorded_through_argparses_public_methods_only() -> None:
+    source = (Path(ai.__file__)).read_text(encoding="utf-8")
+    assert not re.search(r"\._[a-z]", source.replace("self._", "")), "a private argparse name is used"
+    options = ai.stage_options("rollback")
+    assert [[a.dest for a in g] for g in options.exclusive] == [
+        ["at", "offset", "before_statement", "to_version"]
+    ]
+    flags = {a.dest for a in options.actions if ai._is_flag(a)}
+    assert {"dry_run", "json", "debug", "force_unlock"} <= flags
+
+
 def test_unknown_stage_is_a_user_error() -> None:
     with pytest.raises(UserError, match="unknown stage 'deploy'"):
-        ai.stage_parser("deploy")
+        ai.stage_options("deploy")
 
 
 def test_load_action_inputs_reads_required_and_defaults(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "pipelineops"
 PURE_STDLIB = frozenset(
     {
         "__future__",
+        "abc",
         "collections",
         "collections.abc",
         "contextlib",

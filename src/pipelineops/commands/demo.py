@@ -262,7 +262,7 @@ def _corrupt_orders(warehouse: Path, cfg: Config) -> int:
     engine = LocalEngine(warehouse.resolve(), database=cfg.environment("prod").database)
     try:
         live = next(s for s in sorted(schemas(engine)) if s.startswith("MARTS__") and _is_live(engine, s))
-        table = Relation(engine.database, live, "fct_orders").sql("duckdb")
+        table = Relation(engine.database, live, "fct_orders").sql(engine.dialect)
         version = engine.snapshot_version()
         engine.execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 200")  # the "bad append"
         return version
@@ -273,5 +273,5 @@ def _corrupt_orders(warehouse: Path, cfg: Config) -> int:
 def _is_live(engine: LocalEngine, schema: str) -> bool:
     from pipelineops.plan.sql import view_definitions
 
-    rows = engine.query(view_definitions(engine.database, "MARTS", "duckdb"))
+    rows = engine.query(view_definitions(engine.database, "MARTS", engine.dialect))
     return any(schema.upper() in str(r.get("sql", "")).upper() for r in rows)

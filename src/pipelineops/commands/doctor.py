@@ -23,6 +23,7 @@ from pipelineops.dbt import parse_cache
 from pipelineops.dbt.artifacts import load_json, relation_nodes
 from pipelineops.dbt.runner import DbtRunner, vars_arg
 from pipelineops.engines.duckdb import local_paths
+from pipelineops.engines.factory import warehouse
 from pipelineops.errors import CheckFailed, PipelineOpsError
 from pipelineops.plan import doctor as checks
 from pipelineops.plan.doctor import Check, EnvFacts, NodePlace
@@ -34,14 +35,9 @@ log = logging.getLogger(__name__)
 SAMPLE_PR = 1
 
 
-def warehouse_key(env: EnvironmentConfig) -> str:
-    if env.snowflake is not None:
-        return f"snowflake account {env.snowflake.account.lower()}"
-    return str(env.local_dir)
-
-
 def env_facts(env: EnvironmentConfig) -> EnvFacts:
-    return EnvFacts(env.name, env.engine, env.dbt_target, warehouse_key(env))
+    place = warehouse(env)
+    return EnvFacts(env.name, env.engine, env.dbt_target, place.key, place.share_fix)
 
 
 def profile_outputs(config: Config) -> tuple[str, dict[str, str] | None]:

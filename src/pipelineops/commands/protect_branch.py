@@ -14,13 +14,13 @@ from pathlib import Path
 import yaml
 
 from pipelineops.errors import UserError
-from pipelineops.github.protection import ProtectionClient
-from pipelineops.plan.branch_protection import (
+from pipelineops.github.protect_branch import ProtectionClient
+from pipelineops.plan.protect_branch import (
     RUNBOOK,
     Protection,
     ProtectionPlan,
     parse_spec,
-    plan_branch_protection,
+    protect_branch_plan,
     render_plan,
 )
 from pipelineops.report.model import Conclusion, Section, StageReport
@@ -125,7 +125,7 @@ def run(
             runbook=RUNBOOK,
         )
     client = ProtectionClient(token=token, api_url=api_url, repo=repo, throttle=throttle)
-    plan = plan_branch_protection(repo=repo, branch=branch, desired=desired, current=client.read(branch))
+    plan = protect_branch_plan(repo=repo, branch=branch, desired=desired, current=client.read(branch))
     logger.info("%s", render_plan(plan))
     target = f"{repo}@{branch}"
     if plan.in_sync:
@@ -147,7 +147,7 @@ def run(
             started=started,
         )
     after = client.apply(branch, desired)
-    drift = plan_branch_protection(repo=repo, branch=branch, desired=desired, current=after)
+    drift = protect_branch_plan(repo=repo, branch=branch, desired=desired, current=after)
     if drift.changes:
         return _report(
             plan,

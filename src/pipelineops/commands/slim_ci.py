@@ -24,12 +24,13 @@ from pipelineops.commands.slim_ci_report import build_report, publish_comment, r
 from pipelineops.config import Config, EnvironmentConfig
 from pipelineops.dbt.artifacts import load_json, manifest_digest, node_results
 from pipelineops.dbt.runner import DbtInvocation, DbtRunner, vars_arg
+from pipelineops.engines.factory import warehouse
 from pipelineops.errors import CheckFailed, PipelineOpsError, UserError
 from pipelineops.execute.context import Context
 from pipelineops.execute.runtime import Runtime
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.identifiers import check_pr_number, pr_schema_base
-from pipelineops.plan.sql import Dialect
+from pipelineops.plan.sql import Dialect, dialect_for
 from pipelineops.report.model import StageReport
 from pipelineops.report.reporter import Reporter
 
@@ -48,20 +49,13 @@ class State:
 def check_same_warehouse(config: Config, env: str, defer_to: str) -> None:
     """PR builds defer to production's relations: both environments must be one warehouse."""
     a, b = config.environment(env), config.environment(defer_to)
-    same = a.engine == b.engine and (
-        a.local_dir == b.local_dir
-        if a.engine == "duckdb"
-        else (
-            a.snowflake is not None and b.snowflake is not None and a.snowflake.account == b.snowflake.account
-        )
-    )
-    if not same:
-        where = f"local_dir: {b.local_dir}" if b.engine == "duckdb" else "the same Snowflake account"
+    there = warehouse(b)
+    if a.engine != b.engine or warehouse(a).key != there.key:
         raise UserError(
             f"slim_ci.environment {env} and slim_ci.defer_to {defer_to} are not one warehouse",
             why="a PR build reads the unchanged models from production, so its dbt target must reach them "
             "(the local engine attaches exactly one DuckLake catalog)",
-            fix=f"in {config.path.name}, give environments.{env} {where}",
+            fix=f"in {config.path.name}: " + there.share_fix.format(env=env, of=defer_to),
             runbook=RUNBOOK,
         )
 
@@ -137,12 +131,12 @@ def project_vars(
 
 
 def _clone_state(
-    dialect: str, state: State, clone: tuple[str, ...], work: Path, consumer_schemas: tuple[str, ...]
+    dialect: Dialect, state: State, clone: tuple[str, ...], work: Path, consumer_schemas: tuple[str, ...]
 ) -> tuple[str, str]:
     """(state folder for ``dbt clone``, or why the clone is skipped)."""
     if not clone:
         return "", ""
-    if dialect == "duckdb":
+    if not dialect.zero_copy_clone:
         return "", (
             "the local engine has no zero-copy clone (dbt-duckdb would create views, which an incremental "
             "model then rebuilds in full anyway)"
@@ -261,7 +255,7 @@ def run(
         else Context(config=config, env_name=env, dry_run=dry_run, reporter=reporter, environ=environ)
     )
     env_cfg = config.environment(env)
-    dialect: Dialect = rt.engine.dialect if rt else env_cfg.engine
+    dialect: Dialect = rt.engine.dialect if rt else dialect_for(env_cfg.engine)
     if rt is None:
         reporter.info(
             f"dry run with --state-dir: no connection to {env} (assumed: the PR schemas are created by "

@@ -15,7 +15,7 @@ from pipelineops.github.event import Event
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.identifiers import pr_schema_base
 from pipelineops.plan.steps import Plan, render_plan
-from pipelineops.report import advice
+from pipelineops.report import advice, wording
 from pipelineops.report.model import Advice, Annotation, Conclusion, Failure, Section, StageReport
 from pipelineops.report.pr_comment import render_pr_comment
 
@@ -83,7 +83,7 @@ def build_report(
     if skipped_nodes and not dry_run:
         sections.append(
             Section(
-                f"⏭️ {len(skipped_nodes)} node(s) skipped: not run because a node they depend on failed",
+                wording.SKIPPED_NODES.format(n=len(skipped_nodes)),
                 ("node", "type"),
                 tuple((e.name, e.resource_type) for e in skipped_nodes),
                 collapsed=True,
@@ -91,12 +91,12 @@ def build_report(
         )
     if rows:
         sections.append(
-            Section("Selected, and why", ("node", "type", "role", "why"), rows, collapsed=bool(failures))
+            Section(wording.SELECTED, ("node", "type", "role", "why"), rows, collapsed=bool(failures))
         )
     if spots:
         sections.append(
             Section(
-                "Blind spots of state:modified",
+                wording.BLIND_SPOTS,
                 ("kind", "what", "affected nodes not built"),
                 tuple(
                     (s.kind, s.message, ", ".join(u.split(".")[-1] for u in s.unselected) or "-")
@@ -105,8 +105,8 @@ def build_report(
             )
         )
     if notes:
-        sections.append(Section("Notes", text="\n".join(notes)))
-    sections.append(Section("Plan", text=_hide_local_paths(render_plan(plan_)), collapsed=True))
+        sections.append(Section(wording.NOTES, text="\n".join(notes)))
+    sections.append(Section(wording.PLAN, text=_hide_local_paths(render_plan(plan_)), collapsed=True))
     annotations = [Annotation("warning", s.message, title=f"slim-ci blind spot: {s.kind}") for s in spots]
     return StageReport(
         stage="slim-ci",

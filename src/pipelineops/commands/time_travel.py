@@ -30,22 +30,36 @@ from pipelineops.plan.rollback import (
     statement_point_problem,
 )
 from pipelineops.plan.sql import Relation
-from pipelineops.plan.sql import timetravel as tt
-from pipelineops.plan.sql.timetravel import PointInTime
+from pipelineops.plan.sql.dialect import CloneSwap
+from pipelineops.plan.sql.time_travel import PointInTime
 from pipelineops.plan.steps import Plan, render_plan
 from pipelineops.report.model import Section, StageReport
 
 RUNBOOK = "rollback.md"
+#: the option that names each kind of point in time
+_POINT_OPTIONS = {
+    "version": "--to-version",
+    "timestamp": "--at",
+    "offset": "--offset",
+    "statement": "--before-statement",
+}
 
 
 def _rows(n: int | None) -> str:
     return "?" if n is None else str(n)
 
 
+def _clones(rt: Runtime) -> CloneSwap:
+    """The engine's clone-swap time-travel route (asked for only on an engine that has it)."""
+    route = rt.engine.dialect.time_travel
+    assert isinstance(route, CloneSwap), f"{rt.engine.dialect.name} has no clone-swap time travel"
+    return route
+
+
 def _snowflake_verdict(rt: Runtime, table: Relation, point: PointInTime) -> Recoverability:
     rows = [
         r
-        for r in rt.engine.query(tt.show_table(table))
+        for r in rt.engine.query(_clones(rt).show_table(table))
         if str(r.get("name", "")).upper() == table.name.upper()
     ]
     if not rows:
@@ -77,7 +91,7 @@ def _check_statement(rt: Runtime, query_id: str) -> None:
     """``--before-statement``: refused before the lock unless Snowflake would accept it (finding L1)."""
     found = None
     if is_query_id(query_id):
-        for row in rt.engine.query(tt.query_history(rt.engine.database, query_id)):
+        for row in rt.engine.query(_clones(rt).query_history(rt.engine.database, query_id)):
             started = row.get("start_time")
             if isinstance(started, datetime):
                 found = QueryFacts(query_id, str(row.get("query_type") or ""), started)
@@ -123,12 +137,13 @@ def point_in_time(
             fix="pass one of --at TIMESTAMP, --offset -SECONDS, --before-statement QUERY_ID, --to-version N or --to DEPLOY_ID",
             runbook=RUNBOOK,
         )
-    local = rt.engine.dialect == "duckdb"
+    name, kinds = rt.engine.dialect.name, rt.engine.dialect.point_kinds
+    usable = " or ".join(option for kind, option in _POINT_OPTIONS.items() if kind in kinds)
     if to_version is not None:
-        if not local:
+        if "version" not in kinds:
             raise UserError(
-                "--to-version is a local-engine (DuckLake) option",
-                fix="on Snowflake use --at, --offset or --before-statement",
+                f"--to-version needs snapshot versions, which the {name} engine does not keep",
+                fix=f"on {name} use {usable}",
             )
         return PointInTime("version", version=to_version)
     if at is not None:
@@ -144,14 +159,14 @@ def point_in_time(
             raise UserError(
                 f"--offset {offset} must be negative (seconds into the past)", fix="e.g. --offset -3600"
             )
-        if local:
+        if "offset" not in kinds:
             return PointInTime("timestamp", timestamp=rt.ctx.clock() + timedelta(seconds=offset))
         return PointInTime("offset", offset_s=offset)
     if before_statement is not None:
-        if local:
+        if "statement" not in kinds:
             raise UserError(
-                "--before-statement needs Snowflake query ids",
-                fix="on the local engine use --to-version or --at",
+                f"--before-statement needs query ids, which the {name} engine cannot travel back to",
+                fix=f"on {name} use {usable}",
             )
         _check_statement(rt, before_statement)
         return PointInTime("statement", statement=before_statement)

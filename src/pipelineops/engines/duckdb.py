@@ -18,8 +18,7 @@ import duckdb
 from pipelineops.engines.base import Row
 from pipelineops.engines.ducklake_extension import prepare_extension_dir
 from pipelineops.errors import PipelineOpsError, UserError, WarehouseBusy
-from pipelineops.plan.sql import Dialect, lit
-from pipelineops.plan.sql.timetravel import latest_snapshot
+from pipelineops.plan.sql import DUCKDB, Dialect, lit
 
 log = logging.getLogger(__name__)
 CATALOG_FILE = "catalog.ducklake"
@@ -33,7 +32,7 @@ def local_paths(local_dir: Path) -> tuple[Path, Path, Path]:
 
 
 class LocalEngine:
-    dialect: Dialect = "duckdb"
+    dialect: Dialect = DUCKDB
 
     def __init__(self, local_dir: Path, *, database: str = "lake", extension_dir: Path | None = None) -> None:
         self.local_dir = local_dir
@@ -54,8 +53,8 @@ class LocalEngine:
         )
         try:
             con.execute(
-                f'ATTACH {lit("ducklake:" + str(catalog), "duckdb")} AS "{self.database}" '
-                f"(DATA_PATH {lit(str(data) + '/', 'duckdb')})"
+                f'ATTACH {lit("ducklake:" + str(catalog), DUCKDB)} AS "{self.database}" '
+                f"(DATA_PATH {lit(str(data) + '/', DUCKDB)})"
             )
         except duckdb.Error as exc:
             con.close()
@@ -124,7 +123,7 @@ class LocalEngine:
 
     def snapshot_version(self) -> int:
         """The current DuckLake snapshot id (the version a time-travel restore can go back to)."""
-        rows = self.query(latest_snapshot(self.database))
+        rows = self.query(DUCKDB.time_travel.latest_snapshot(self.database))
         return int(str(rows[0]["v"]))
 
 

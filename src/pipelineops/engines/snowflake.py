@@ -61,7 +61,7 @@ from pipelineops.engines.snowflake_auth import (
     query_tag_json as query_tag_json,
 )
 from pipelineops.errors import PipelineOpsError, UserError
-from pipelineops.plan.sql import Dialect
+from pipelineops.plan.sql import SNOWFLAKE, Dialect
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -177,7 +177,7 @@ def with_retry(
 
 
 class SnowflakeEngine:
-    dialect: Dialect = "snowflake"
+    dialect: Dialect = SNOWFLAKE
 
     def __init__(
         self,

@@ -73,7 +73,7 @@ class Publisher:
         the shadow what the consumer schema holds on itself (``plan/grants.py``), before the views are
         created in it. Journal columns for the step's row (what was copied, what could not be)."""
         engine = self.engine
-        if engine.dialect != "snowflake" or step.transactional:
+        if not engine.dialect.has_grants or step.transactional:
             run_statements(engine, step.sql, transactional=step.transactional)
             return {}
         db = engine.database
@@ -94,6 +94,7 @@ class Publisher:
                 on_schema=engine.query(sql.show_grants_on_schema(db, schema, engine.dialect)),
                 future=engine.query(gsql.show_future_grants_in_schema(db, schema, engine.dialect)),
                 schema_rows=engine.query(gsql.show_schema(db, schema, engine.dialect)),
+                dialect=engine.dialect,
             )
             for grant in twin.statements:
                 engine.execute(grant)

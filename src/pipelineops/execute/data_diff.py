@@ -20,7 +20,7 @@ from pipelineops.errors import PipelineOpsError
 from pipelineops.plan import data_diff as plan
 from pipelineops.plan import data_diff_results as results
 from pipelineops.plan.data_diff_specs import ModelSpec
-from pipelineops.plan.parity import Column
+from pipelineops.plan.parity_check import Column
 from pipelineops.plan.sql import Relation, columns_of, row_count
 from pipelineops.plan.sql import data_diff as sql
 

@@ -26,11 +26,12 @@ from pipelineops.plan.rollback import (
     Route,
     colour_live_at,
     point_time,
-    timetravel_plan,
+    time_travel_plan,
     undo,
 )
 from pipelineops.plan.sql import Relation
-from pipelineops.plan.sql.timetravel import PointInTime
+from pipelineops.plan.sql.dialect import CloneSwap
+from pipelineops.plan.sql.time_travel import PointInTime
 from pipelineops.plan.steps import Plan
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,8 @@ class Restore:
             )
         route: Route = "direct"
         transient, source = False, table
-        if engine.dialect == "snowflake":  # read the table of the colour live at that time
+        # a clone-swap engine reads the table of the colour that was live at that time
+        if isinstance(engine.dialect.time_travel, CloneSwap):
             then = colour_live_at(rows, point_time(self.point, rt.ctx.clock()), current.colour)
             source = Relation(engine.database, colour_schema(base_schema(table.schema)[0], then), table.name)
             verdict = self.verdict(rt, source, self.point)
@@ -114,7 +116,7 @@ class Restore:
                     "a later point",
                     runbook=RUNBOOK,
                 )
-        plan = timetravel_plan(
+        plan = time_travel_plan(
             dialect=engine.dialect,
             table=table,
             point=self.point,

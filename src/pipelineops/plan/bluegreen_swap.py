@@ -1,7 +1,7 @@
 """The blue/green deploy plan. Pure: typed inputs in, a frozen Plan out.
 
-Local engine: every consumer view is re-pointed, and stale ones dropped, in one transaction (DuckDB DDL is
-transactional). Snowflake: DDL auto-commits, so the new views are prepared in a shadow schema
+The cutover follows the dialect's ``cutover`` capability. ``transactional-ddl`` (the local engine): every
+consumer view is re-pointed, and stale ones dropped, in one transaction. ``schema-swap`` (Snowflake): DDL auto-commits, so the new views are prepared in a shadow schema
 ``<SCHEMA>__NEXT`` first, then published with one ``ALTER SCHEMA … SWAP WITH …`` per consumer schema — the
 cutover's statement count depends on the number of consumer schemas, never on the number of models.
 A swap moves objects with their grants, so the shadow schema is prepared as the consumer schema's twin
@@ -128,28 +128,77 @@ def cutover_steps(
 ) -> tuple[Step, ...]:
     """The steps that make ``colour`` what readers see. Shared by deploys and rollbacks.
 
-    On Snowflake each ``reader_roles`` role is granted USAGE on the shadow schema and SELECT on its
-    views before the swap (the swap carries the grants over; the local engine has none).
+    With a schema swap each ``reader_roles`` role is granted USAGE on the shadow schema and SELECT on its
+    views before the swap (the swap carries the grants over).
     """
-    if dialect == "duckdb":
-        stmts: list[str] = []
-        for schema in consumer_schemas:
-            stmts.append(sql.create_schema(database, schema, dialect))
-            stmts += publish_statements(
+    # exhaustive: a new ``Cutover`` value without a case here is a mypy error (missing return)
+    match dialect.cutover:
+        case "transactional-ddl":
+            return _transactional_cutover(
                 dialect=dialect,
                 database=database,
                 colour=colour,
+                consumer_schemas=consumer_schemas,
                 published=published,
-                schema=schema,
-                into=schema,
+                existing_views=existing_views,
+                why=why,
             )
-            keep = {p.name.upper() for p in published if p.schema == schema}
-            stmts += [
-                sql.drop_view(Relation(database, schema, v), dialect)
-                for v in existing_views.get(schema, ())
-                if v.upper() not in keep
-            ]
-        return (Step(CUTOVER, why, sql=tuple(stmts), transactional=True),)
+        case "schema-swap":  # pragma: no branch
+            return _swap_cutover(
+                dialect=dialect,
+                database=database,
+                colour=colour,
+                consumer_schemas=consumer_schemas,
+                published=published,
+                existing_views=existing_views,
+                why=why,
+                reader_roles=reader_roles,
+            )
+
+
+def _transactional_cutover(
+    *,
+    dialect: Dialect,
+    database: str,
+    colour: Colour,
+    consumer_schemas: tuple[str, ...],
+    published: tuple[Published, ...],
+    existing_views: Mapping[str, tuple[str, ...]],
+    why: str,
+) -> tuple[Step, ...]:
+    """Every consumer view re-pointed, and stale ones dropped, in one transaction."""
+    stmts: list[str] = []
+    for schema in consumer_schemas:
+        stmts.append(sql.create_schema(database, schema, dialect))
+        stmts += publish_statements(
+            dialect=dialect,
+            database=database,
+            colour=colour,
+            published=published,
+            schema=schema,
+            into=schema,
+        )
+        keep = {p.name.upper() for p in published if p.schema == schema}
+        stmts += [
+            sql.drop_view(Relation(database, schema, v), dialect)
+            for v in existing_views.get(schema, ())
+            if v.upper() not in keep
+        ]
+    return (Step(CUTOVER, why, sql=tuple(stmts), transactional=True),)
+
+
+def _swap_cutover(
+    *,
+    dialect: Dialect,
+    database: str,
+    colour: Colour,
+    consumer_schemas: tuple[str, ...],
+    published: tuple[Published, ...],
+    existing_views: Mapping[str, tuple[str, ...]],
+    why: str,
+    reader_roles: tuple[str, ...],
+) -> tuple[Step, ...]:
+    """Views prepared in shadow schemas cloned from the consumer schemas, then one atomic swap per schema."""
     shadow: list[str] = []
     swaps: list[str] = []
     for schema in consumer_schemas:
@@ -168,11 +217,13 @@ def cutover_steps(
             into=nxt,
             existing=had,
         )
-        for role in reader_roles:
+        for role in reader_roles if dialect.has_grants else ():
             shadow.append(sql.grant_schema_usage(database, nxt, role, dialect))
             shadow.append(sql.grant_select_on_all_views(database, nxt, role, dialect))
         swaps.append(sql.swap_schema(database, schema, nxt, dialect))
-    granted = f"; {', '.join(reader_roles)} granted USAGE and SELECT" if reader_roles else ""
+    granted = (
+        f"; {', '.join(reader_roles)} granted USAGE and SELECT" if reader_roles and dialect.has_grants else ""
+    )
     return (
         Step(
             "prepare-shadow",
@@ -195,9 +246,9 @@ def verify_grants_step(
     Snowflake runs one ``SHOW GRANTS ON SCHEMA`` per consumer schema, then one ``SHOW GRANTS TO ROLE`` per
     reader role (no warehouse needed; ``plan/grants.py`` ``grant_gaps`` reads them). With no reader roles
     configured the step has no SQL and is journalled as skipped with a warning (``NO_READER_ROLES``); on
-    the local engine it has none either (no grants).
+    an engine without grants (the local engine) it has none either.
     """
-    if dialect != "snowflake":
+    if not dialect.has_grants:
         return Step(VERIFY_GRANTS, NO_LOCAL_GRANTS, action="check")
     if not reader_roles:
         return Step(VERIFY_GRANTS, NO_READER_ROLES, action="check")

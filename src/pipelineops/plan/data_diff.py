@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipelineops.plan.data_diff_specs import ModelSpec
-from pipelineops.plan.parity import Column
+from pipelineops.plan.parity_check import Column
 from pipelineops.plan.sql import Dialect, columns_of
 from pipelineops.plan.sql import data_diff as dsql
 from pipelineops.plan.sql.data_diff import BUCKETS, DiffColumn, ProfileColumn

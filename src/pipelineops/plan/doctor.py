@@ -51,6 +51,8 @@ class EnvFacts:
     engine: str
     dbt_target: str
     warehouse: str  # a key naming its warehouse: the local folder, or the Snowflake account
+    #: the fix that puts another environment ``{env}`` on this one's (``{of}``) warehouse
+    share_fix: str = "put environments.{env} on the warehouse of {of}"
 
 
 def _models(nodes: Iterable[NodePlace]) -> list[NodePlace]:
@@ -150,10 +152,7 @@ def defer(pr_env: EnvFacts, prod: EnvFacts) -> Check:
         return Check(
             "PR defers to production", "pass", f"{pr_env.name} and {prod.name} share {prod.warehouse}"
         )
-    if prod.engine == "duckdb":
-        fix = f"set environments.{pr_env.name}.local_dir to {prod.name}'s ({prod.warehouse})"
-    else:
-        fix = f"give environments.{pr_env.name} the Snowflake account of {prod.name}"
+    fix = prod.share_fix.format(env=pr_env.name, of=prod.name)
     return Check(
         "PR defers to production",
         "fail",

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql import Dialect, Relation
 from pipelineops.plan.sql import grants as gsql
 
 Rows = Sequence[Mapping[str, object]]
@@ -50,7 +50,14 @@ class Copied:
 
 
 def copy_statements(
-    *, database: str, source: str, shadow: str, on_schema: Rows, future: Rows, schema_rows: Rows
+    *,
+    database: str,
+    source: str,
+    shadow: str,
+    on_schema: Rows,
+    future: Rows,
+    schema_rows: Rows,
+    dialect: Dialect,
 ) -> Copied:
     """The statements that give ``shadow`` what ``source`` holds on itself (see the module docstring).
 
@@ -66,7 +73,7 @@ def copy_statements(
         for r in schema_rows
     )
     if managed:
-        out.append(gsql.enable_managed_access(database, shadow, "snowflake"))
+        out.append(gsql.enable_managed_access(database, shadow, dialect))
     for r in on_schema:
         privilege, role = _text(r, "privilege").upper(), _text(r, "grantee_name")
         if privilege == "OWNERSHIP":
@@ -76,7 +83,7 @@ def copy_statements(
             skipped.append(f"{privilege} on {source} to {to} {role}")
             continue
         stmt = gsql.grant_on_schema(
-            database, shadow, privilege, role, "snowflake", grant_option=_yes(_text(r, "grant_option"))
+            database, shadow, privilege, role, dialect, grant_option=_yes(_text(r, "grant_option"))
         )
         out.append(stmt)
     for r in future:
@@ -98,7 +105,7 @@ def copy_statements(
                 privilege,
                 kind,
                 role,
-                "snowflake",
+                dialect,
                 grant_option=_yes(_text(r, "grant_option")),
             )
         )

@@ -19,7 +19,8 @@ from pipelineops.plan.bluegreen_swap import Published, cutover_steps, verify_gra
 from pipelineops.plan.history import Colour, publications
 from pipelineops.plan.sql import Dialect, Relation
 from pipelineops.plan.sql import drop_table as _drop_table
-from pipelineops.plan.sql import timetravel as tt
+from pipelineops.plan.sql import time_travel as tt
+from pipelineops.plan.sql.dialect import CloneSwap, SnapshotCopy
 from pipelineops.plan.steps import Plan, Step
 
 TRANSIENT_MAX_DAYS = 1
@@ -153,8 +154,8 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def sql_drop_table(table: Relation) -> str:
-    return _drop_table(table, "snowflake")
+def sql_drop_table(table: Relation, dialect: Dialect) -> str:
+    return _drop_table(table, dialect)
 
 
 def undo(plan: Plan, done: tuple[str, ...]) -> tuple[str, ...]:
@@ -220,7 +221,7 @@ def retention_days(value: object) -> int:
     return int(str(value))
 
 
-def timetravel_plan(
+def time_travel_plan(
     *,
     dialect: Dialect,
     table: Relation,
@@ -236,30 +237,83 @@ def timetravel_plan(
     if source is not None and source != table and route == "undrop":
         raise ValueError("the UNDROP route restores a table from its own history only")
     aside = tt.sibling(table, f"REPLACED_{restore_id}")
-    kept = aside.name
-    if dialect == "duckdb":
-        steps: tuple[Step, ...] = (
-            Step(
-                "verify",
-                "the past version is readable (DuckLake keeps every snapshot)",
-                sql=(tt.count_at(table, point, dialect),),
-            ),
-            Step(
-                "restore",
-                f"current rows kept aside in {aside.name}; table refilled from the past version, atomically",
-                sql=tt.restore_local(table, point, aside),
-                transactional=True,
-            ),
-        )
-    elif route == "direct":
-        side = tt.sibling(table, f"RESTORED_{restore_id}")
-        steps = (
+    steps = _route_steps(
+        dialect, table, point, aside, restore_id=restore_id, route=route, transient=transient, past=past
+    )
+    return Plan(
+        stage="rollback",
+        dialect=dialect,
+        steps=steps,
+        facts=(("table", f"{table.schema}.{table.name}"), ("route", route), ("kept aside", aside.name)),
+    )
+
+
+def _route_steps(
+    dialect: Dialect,
+    table: Relation,
+    point: tt.PointInTime,
+    aside: Relation,
+    *,
+    restore_id: str,
+    route: Route,
+    transient: bool,
+    past: Relation,
+) -> tuple[Step, ...]:
+    # exhaustive over ``TimeTravelRoute``: a new route without a case here is a mypy error (missing return)
+    match dialect.time_travel:
+        case SnapshotCopy() as snapshots:
+            return _snapshot_steps(snapshots, dialect, table, point, aside)
+        case CloneSwap() as clones:  # pragma: no branch
+            return _clone_steps(
+                clones,
+                dialect,
+                table,
+                point,
+                restore_id=restore_id,
+                route=route,
+                transient=transient,
+                past=past,
+            )
+
+
+def _snapshot_steps(
+    snapshots: SnapshotCopy, dialect: Dialect, table: Relation, point: tt.PointInTime, aside: Relation
+) -> tuple[Step, ...]:
+    return (
+        Step(
+            "verify",
+            "the past version is readable (DuckLake keeps every snapshot)",
+            sql=(tt.count_at(table, point, dialect),),
+        ),
+        Step(
+            "restore",
+            f"current rows kept aside in {aside.name}; table refilled from the past version, atomically",
+            sql=snapshots.restore(table, point, aside),
+            transactional=True,
+        ),
+    )
+
+
+def _clone_steps(
+    clones: CloneSwap,
+    dialect: Dialect,
+    table: Relation,
+    point: tt.PointInTime,
+    *,
+    restore_id: str,
+    route: Route,
+    transient: bool,
+    past: Relation,
+) -> tuple[Step, ...]:
+    side = tt.sibling(table, f"RESTORED_{restore_id}")
+    if route == "direct":
+        return (
             Step(
                 "clone",
                 "zero-copy clone of the past version into a side table"
                 + (f" (from {past.schema}, live at that time)" if past != table else ""),
-                sql=(tt.clone_at(side, past, point, transient=transient),),
-                inverse=(sql_drop_table(side),),
+                sql=(clones.clone_at(side, past, point, transient=transient),),
+                inverse=(sql_drop_table(side, dialect),),
             ),
             Step(
                 "verify",
@@ -269,45 +323,37 @@ def timetravel_plan(
             Step(
                 "restore",
                 f"atomic SWAP: the table gets the past data; the replaced data stays in {side.name}",
-                sql=(tt.swap_tables(table, side),),
+                sql=(clones.swap_tables(table, side),),
             ),
         )
-    elif route == "undrop":
+    if route == "undrop":
         current = f"{table.name}__CURRENT_{restore_id}"
         undropped = f"{table.name}__UNDROPPED_{restore_id}"
-        side = tt.sibling(table, f"RESTORED_{restore_id}")
         # UNDROP needs the name free, so the live table is renamed first; every step carries its inverse
         # and a failure undoes the steps done, newest first (``undo``): the live table gets its name back.
-        steps = (
+        return (
             Step(
                 "set-aside",
                 f"rename the current table to {current} (kept)",
-                sql=(tt.rename_table(table, current),),
-                inverse=(tt.rename_table(Relation(table.database, table.schema, current), table.name),),
+                sql=(clones.rename_table(table, current),),
+                inverse=(clones.rename_table(Relation(table.database, table.schema, current), table.name),),
             ),
             Step(
                 "undrop",
                 "bring back the version CREATE OR REPLACE dropped",
-                sql=(tt.undrop_table(table),),
-                inverse=(tt.rename_table(table, undropped),),
+                sql=(clones.undrop_table(table),),
+                inverse=(clones.rename_table(table, undropped),),
             ),
             Step(
                 "clone",
                 "clone the undropped table as of the point in time",
-                sql=(tt.clone_at(side, table, point, transient=transient),),
-                inverse=(sql_drop_table(side),),
+                sql=(clones.clone_at(side, table, point, transient=transient),),
+                inverse=(sql_drop_table(side, dialect),),
             ),
             Step(
                 "restore",
                 f"SWAP the restored data in; the undropped table stays in {side.name}, the current one in {current}",
-                sql=(tt.swap_tables(table, side),),
+                sql=(clones.swap_tables(table, side),),
             ),
         )
-    else:
-        raise ValueError("no plan for an impossible recovery")
-    return Plan(
-        stage="rollback",
-        dialect=dialect,
-        steps=steps,
-        facts=(("table", f"{table.schema}.{table.name}"), ("route", route), ("kept aside", kept)),
-    )
+    raise ValueError("no plan for an impossible recovery")

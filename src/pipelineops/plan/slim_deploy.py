@@ -352,9 +352,9 @@ def slim_plan(
                     why=f"create the {idle} schemas; carry the live incremental tables over so they continue, and "
                     f"copy the {len(carry.tables)} unmodified table(s) from {live} (nothing is rebuilt)",
                     sql=tuple(dict.fromkeys((*step.sql, *carried))),
-                    # locally one commit for every copy (a DuckLake commit per statement costs 3x); Snowflake
-                    # DDL auto-commits whatever the flag says
-                    transactional=plan.dialect == "duckdb",
+                    # one commit for every copy where DDL is transactional (a DuckLake commit per statement
+                    # costs 3x); elsewhere DDL auto-commits whatever the flag says
+                    transactional=plan.dialect.transactional_ddl,
                 )
             )
         elif step.name == BUILD:

@@ -44,7 +44,7 @@ class Plan:
 
 def render_plan(plan: Plan) -> str:
     """The plan as text: numbered steps, why, and the exact SQL or dbt command of each."""
-    lines = [f"Plan for {plan.stage} on {plan.dialect} ({len(plan.steps)} steps)"]
+    lines = [f"Plan for {plan.stage} on {plan.dialect.name} ({len(plan.steps)} steps)"]
     lines += [f"  {k}: {v}" for k, v in plan.facts]
     for i, step in enumerate(plan.steps, 1):
         txn = " [one transaction]" if step.transactional else ""

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 
 from pipelineops.plan.data_diff_results import ModelDiff
+from pipelineops.report import wording
 from pipelineops.report.model import Section, StageReport
 
 logger = logging.getLogger(__name__)
 
-TITLE = "Data changes"
+TITLE = wording.DATA_CHANGES
 HIDDEN = "(sensitive: values not shown)"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from pipelineops.report import escape
+from pipelineops.report import escape, wording
 from pipelineops.report.model import (
     Advice,
     Annotation,
@@ -94,7 +94,7 @@ def render_failures(report: StageReport) -> str:
     if not report.failures:
         return ""
     items = "\n".join(render_failure(f, report.source_url) for f in report.failures)
-    return f"#### What failed\n\n{items}"
+    return f"#### {wording.WHAT_FAILED}\n\n{items}"
 
 
 def render_advice_item(advice: Advice) -> str:
@@ -110,7 +110,7 @@ def render_advice_item(advice: Advice) -> str:
 def render_advice(report: StageReport) -> str:
     if not report.advice:
         return ""
-    return "#### What to do\n\n" + "\n".join(render_advice_item(a) for a in report.advice)
+    return f"#### {wording.WHAT_TO_DO}\n\n" + "\n".join(render_advice_item(a) for a in report.advice)
 
 
 def render_facts(report: StageReport) -> str:
@@ -154,9 +154,9 @@ def render_section(section: Section) -> str:
 def render_footer(report: StageReport) -> str:
     parts = []
     if report.duration_s is not None:
-        parts.append(f"Finished in {format_duration(report.duration_s)}")
+        parts.append(wording.FINISHED_IN.format(duration=format_duration(report.duration_s)))
     if report.run_url:
-        parts.append(escape.link("View the run", report.run_url))
+        parts.append(escape.link(wording.VIEW_THE_RUN, report.run_url))
     return f"<sub>{' · '.join(parts)}</sub>" if parts else ""
 
 

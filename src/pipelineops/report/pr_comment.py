@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from pipelineops.report import wording
 from pipelineops.report.escape import link
 from pipelineops.report.markdown import head_blocks, render_footer, render_section
 from pipelineops.report.model import Section, StageReport
@@ -48,7 +49,7 @@ def parse_marker(body: str, marker: str) -> tuple[int, int] | None:
 
 def _truncation_note(run_url: str | None) -> str:
     where = link("the run", run_url) if run_url else "the run log"
-    return f"_… truncated, see {where} for the full output._"
+    return wording.TRUNCATED.format(where=where)
 
 
 def _cut(text: str, room: int) -> str:

@@ -15,7 +15,7 @@ from pipelineops.execute.data_diff import diff_models
 from pipelineops.plan import data_diff as dd
 from pipelineops.plan import data_diff_results as results
 from pipelineops.plan.data_diff_specs import ModelSpec
-from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql import SNOWFLAKE, Relation
 from pipelineops.report import data_diff as render
 from pipelineops.report.markdown import render_section
 
@@ -156,7 +156,7 @@ def test_the_sections_go_before_the_folded_plan_and_the_numbers_into_the_json() 
         [spec(), spec(prod=None, keys=())],
         budget_seconds=CFG.budget_seconds,
         threshold=CFG.threshold,
-        dialect="snowflake",
+        dialect=SNOWFLAKE,
     )
     first, second = plan.steps
     assert first.sql[0] == "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 60" and len(first.sql) == 4

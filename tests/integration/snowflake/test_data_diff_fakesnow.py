@@ -17,8 +17,9 @@ from pipelineops.execute import data_diff
 from pipelineops.plan import data_diff_results as results
 from pipelineops.plan import sql
 from pipelineops.plan.data_diff_specs import ModelSpec
+from pipelineops.plan.sql import SNOWFLAKE
 
-D: sql.Dialect = "snowflake"
+D: sql.Dialect = SNOWFLAKE
 PR = sql.Relation(DATABASE, "CI_PR_3_MARTS", "ORDERS")
 PROD = sql.Relation(DATABASE, "MARTS", "ORDERS")
 

@@ -15,10 +15,11 @@ from pipelineops.engines.base import first_value, iter_names, run_statements
 from pipelineops.engines.snowflake import SnowflakeEngine
 from pipelineops.errors import PipelineOpsError
 from pipelineops.plan import sql
+from pipelineops.plan.sql import SNOWFLAKE
 
 TABLE = sql.Relation(DATABASE, "MARTS__BLUE", "ORDERS")
 VIEW = sql.Relation(DATABASE, "MARTS", "ORDERS")
-D: sql.Dialect = "snowflake"
+D: sql.Dialect = SNOWFLAKE
 
 
 def _seed(engine: SnowflakeEngine) -> None:

@@ -13,6 +13,7 @@ from tests.integration.snowflake.support import DATABASE, QUERY_TAG, SETTINGS, R
 from pipelineops.engines.snowflake import SnowflakeEngine, is_transient, redact, translate
 from pipelineops.errors import PipelineOpsError, UserError
 from pipelineops.plan import sql
+from pipelineops.plan.sql import SNOWFLAKE
 
 VIEW = sql.Relation(DATABASE, "MARTS", "ORDERS")
 
@@ -123,9 +124,9 @@ def test_execute_never_retries_even_a_transient_error(
 ) -> None:
     conn, sleeps, engine = flaky
     text = (
-        sql.swap_schema(DATABASE, "MARTS", "MARTS__NEXT", "snowflake")
+        sql.swap_schema(DATABASE, "MARTS", "MARTS__NEXT", SNOWFLAKE)
         if statement == "swap"
-        else sql.drop_schema(DATABASE, "MARTS__OLD", "snowflake")
+        else sql.drop_schema(DATABASE, "MARTS__OLD", SNOWFLAKE)
     )
     conn.failures[:] = [sf.ServiceUnavailableError()]
     with pytest.raises(PipelineOpsError):
@@ -200,7 +201,7 @@ def test_connect_errors_are_user_errors_only_when_clearly_config(
 
 def test_missing_object_on_the_emulator_is_a_grants_user_error(engine: SnowflakeEngine) -> None:
     with pytest.raises(UserError) as info:
-        engine.query(sql.row_count(VIEW, "snowflake"))
+        engine.query(sql.row_count(VIEW, SNOWFLAKE))
     text = info.value.render()
     assert "runbooks/snowflake-grants.md" in text
     for role in ("LOADER", "TRANSFORMER", "REPORTER", "DEPLOYER"):
@@ -225,7 +226,7 @@ def test_privilege_errors_become_user_errors_with_the_query_id(
         sf.ProgrammingError(msg=message, errno=3001, sqlstate="42501", sfqid="01b2c3d4-0000-abcd")
     ]
     with pytest.raises(UserError) as info:
-        engine.execute(sql.create_view(VIEW, VIEW, "snowflake"))
+        engine.execute(sql.create_view(VIEW, VIEW, SNOWFLAKE))
     text = info.value.render()
     assert "query id 01b2c3d4-0000-abcd" in text and "SHOW GRANTS TO ROLE" in text
     assert "Snowflake query id: 01b2c3d4-0000-abcd" in caplog.text

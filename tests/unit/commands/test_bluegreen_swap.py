@@ -19,6 +19,7 @@ from pipelineops.config.model import ChecksConfig, Config
 from pipelineops.execute.deploy import Deployer
 from pipelineops.plan.bluegreen_swap import DeployInputs, Published, build_plan
 from pipelineops.plan.history import Publication
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE
 
 PUBLISHED = (Published("MARTS", "FCT_ORDERS"),)
 
@@ -30,7 +31,7 @@ class FakeSnowflake:
 
     usage: tuple[str, ...]
     select: tuple[str, ...] | None = None
-    dialect: str = "snowflake"
+    dialect: str = SNOWFLAKE
     database: str = "ANALYTICS"
     executed: list[str] = field(default_factory=list)
 
@@ -138,7 +139,7 @@ def _deployer(
 def _plan(live: str | None = "BLUE") -> Any:
     inputs = DeployInputs(
         environment="prod",
-        dialect="snowflake",
+        dialect=SNOWFLAKE,
         database="ANALYTICS",
         live=live,  # type: ignore[arg-type]
         consumer_schemas=("MARTS",),
@@ -207,7 +208,7 @@ def test_a_first_deploy_without_grants_fails_loudly_with_nothing_to_republish() 
 
 def test_the_local_engine_journals_verify_grants_as_skipped() -> None:
     d, engine, journal = _deployer(())
-    engine.dialect = "duckdb"
+    engine.dialect = DUCKDB
     plan = _plan()
     local = replace(
         plan,
@@ -247,7 +248,7 @@ def test_a_cutover_killed_between_swaps_is_completed_from_the_views_not_redone()
     plan = build_plan(
         DeployInputs(
             environment="prod",
-            dialect="snowflake",
+            dialect=SNOWFLAKE,
             database="ANALYTICS",
             live="BLUE",
             consumer_schemas=("MARTS", "FINANCE"),

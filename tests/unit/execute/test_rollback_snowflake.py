@@ -23,6 +23,7 @@ from tests.sqlcheck.snowflake_check import check_snowflake_sql
 from pipelineops.config.model import ChecksConfig, Config
 from pipelineops.execute.republish import Rollback
 from pipelineops.plan import history
+from pipelineops.plan.sql import SNOWFLAKE
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "rollback" / "executed_snowflake.sql"
 CONSUMER = ("FINANCE", "MARTS")
@@ -70,7 +71,7 @@ class FakeSnowflake:
     views: dict[str, str] = field(default_factory=lambda: {"FINANCE": "GREEN", "MARTS": "GREEN"})
     kill_after_swaps: int | None = None
     dies_with: FakeJournal | None = None  # the journal of the same process
-    dialect: str = "snowflake"
+    dialect: str = SNOWFLAKE
     database: str = "ANALYTICS"
     swaps: int = 0
 

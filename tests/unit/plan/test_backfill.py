@@ -26,6 +26,7 @@ from pipelineops.plan.backfill import (
     with_backfill,
 )
 from pipelineops.plan.bluegreen_swap import DeployInputs, Published, build_plan
+from pipelineops.plan.sql import DUCKDB
 
 D = date.fromisoformat
 DAILY_REVENUE = ModelFacts("fct_daily_revenue", "incremental", "microbatch", "revenue_date", "month")
@@ -212,7 +213,7 @@ def test_the_backfill_steps_come_right_after_the_full_build_of_the_deploy() -> N
     deploy = build_plan(
         DeployInputs(
             environment="prod",
-            dialect="duckdb",
+            dialect=DUCKDB,
             database="lake",
             live="BLUE",
             consumer_schemas=("MARTS",),

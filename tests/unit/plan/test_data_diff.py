@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pipelineops.plan import data_diff as dd
 from pipelineops.plan.data_diff_specs import ModelSpec
-from pipelineops.plan.parity import Column
-from pipelineops.plan.sql import Relation
+from pipelineops.plan.parity_check import Column
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, Relation
 from pipelineops.plan.sql.data_diff import DiffColumn, ProfileColumn
 
 UID = "model.demo.dim_customers"
@@ -71,8 +71,8 @@ def test_profiles_leave_out_min_max_of_sensitive_boolean_and_nested_columns() ->
 def test_the_read_plan_holds_the_first_statements_of_each_model() -> None:
     keyed = spec()
     new = ModelSpec(UID, "new", Relation("a", "b", "n"), None, (), "no key", frozenset())
-    plan = dd.read_plan([keyed, new], budget_seconds=60, threshold=1_000, dialect="snowflake")
-    assert plan.stage == "data-diff" and plan.dialect == "snowflake"
+    plan = dd.read_plan([keyed, new], budget_seconds=60, threshold=1_000, dialect=SNOWFLAKE)
+    assert plan.stage == "data-diff" and plan.dialect is SNOWFLAKE
     first, second = plan.steps
     assert (first.name, first.action, second.name) == ("dim", "check", "new")
     assert first.why == (
@@ -81,5 +81,5 @@ def test_the_read_plan_holds_the_first_statements_of_each_model() -> None:
     assert first.sql[0] == "ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 60" and len(first.sql) == 4
     assert second.why.startswith("columns of both sides and row counts; then column profiles (no key)")
     assert len(second.sql) == 2  # no production relation: its columns only
-    local = dd.read_plan([new], budget_seconds=60, threshold=1_000, dialect="duckdb")
+    local = dd.read_plan([new], budget_seconds=60, threshold=1_000, dialect=DUCKDB)
     assert len(local.steps[0].sql) == len(second.sql) - 1  # no session timeout on the local engine

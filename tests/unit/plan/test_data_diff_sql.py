@@ -16,7 +16,7 @@ from tests.sqlcheck.golden import GoldenCase, assert_golden, load_golden
 from tests.sqlcheck.snowflake_check import check_snowflake_sql
 
 from pipelineops.errors import UserError
-from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, Relation, dialect_for
 from pipelineops.plan.sql import data_diff as sql
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "data_diff"
@@ -50,7 +50,7 @@ def render(case: GoldenCase) -> str:
     if "column" in args:
         args["column"] = _column(args["column"])
     fn: Callable[..., str | tuple[str, ...]] = getattr(sql, case.meta["function"])
-    out = fn(**args, dialect=case.meta["dialect"])
+    out = fn(**args, dialect=dialect_for(case.meta["dialect"]))
     return out if isinstance(out, str) else "\n".join(out) or "-- none on this engine"
 
 
@@ -100,13 +100,13 @@ def test_golden_files_cover_every_statement_in_both_dialects() -> None:
 def test_a_key_diff_needs_a_key_and_hostile_column_names_are_refused() -> None:
     pr, prod = _relation("A.B.C"), _relation("A.D.C")
     with pytest.raises(ValueError, match="at least one key"):
-        sql.key_diff(pr, prod, [], [sql.DiffColumn("x")], "duckdb")
+        sql.key_diff(pr, prod, [], [sql.DiffColumn("x")], DUCKDB)
     with pytest.raises(UserError, match="column"):
-        sql.key_diff(pr, prod, [sql.DiffColumn('id"; DROP TABLE x; --')], [], "snowflake")
+        sql.key_diff(pr, prod, [sql.DiffColumn('id"; DROP TABLE x; --')], [], SNOWFLAKE)
     with pytest.raises(UserError, match="column"):
-        sql.profile(pr, [sql.ProfileColumn("a b")], "duckdb", approx=False)
+        sql.profile(pr, [sql.ProfileColumn("a b")], DUCKDB, approx=False)
 
 
 def test_a_key_diff_without_compared_columns_counts_no_changed_row() -> None:
-    text = sql.key_diff(_relation("A.B.C"), _relation("A.D.C"), [sql.DiffColumn("id")], [], "duckdb")
+    text = sql.key_diff(_relation("A.B.C"), _relation("A.D.C"), [sql.DiffColumn("id")], [], DUCKDB)
     assert "CASE WHEN 1 = 0 THEN 1 ELSE 0 END) AS changed" in text

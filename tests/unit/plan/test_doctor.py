@@ -64,7 +64,9 @@ def test_consumer_schemas_with_no_coloured_model_name_none() -> None:
 
 ENVS = [
     EnvFacts("dev", "duckdb", "local_dev", "/w/prod"),
-    EnvFacts("prod", "duckdb", "local_prod", "/w/prod"),
+    EnvFacts(
+        "prod", "duckdb", "local_prod", "/w/prod", "set environments.{env}.local_dir to {of}'s (/w/prod)"
+    ),
 ]
 
 
@@ -108,7 +110,13 @@ def test_defer_fails_on_another_local_warehouse_and_names_local_dir() -> None:
 
 
 def test_defer_fails_on_another_snowflake_account() -> None:
-    prod = EnvFacts("prod", "snowflake", "prod", "snowflake account a")
+    prod = EnvFacts(
+        "prod",
+        "snowflake",
+        "prod",
+        "snowflake account a",
+        "give environments.{env} the Snowflake account of {of}",
+    )
     check = d.defer(EnvFacts("dev", "snowflake", "dev", "snowflake account b"), prod)
     assert check.status == "fail" and "Snowflake account of prod" in check.fix
 

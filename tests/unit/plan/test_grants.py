@@ -6,7 +6,7 @@ import pytest
 from tests.sqlcheck.snowflake_check import check_snowflake_sql
 
 from pipelineops.plan.grants import copy_statements, grant_gaps
-from pipelineops.plan.sql import Relation
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, Relation
 from pipelineops.plan.sql import grants as gsql
 
 
@@ -40,6 +40,7 @@ def _future(privilege: str, on: str, role: str, to: str = "ROLE") -> dict[str, o
 
 def test_the_shadow_gets_the_consumer_schemas_own_grants_future_grants_and_managed_access() -> None:
     copied = copy_statements(
+        dialect=SNOWFLAKE,
         database="ANALYTICS",
         source="MARTS",
         shadow="MARTS__NEXT",
@@ -73,7 +74,13 @@ def test_the_shadow_gets_the_consumer_schemas_own_grants_future_grants_and_manag
 
 def test_a_schema_without_grants_of_its_own_copies_nothing() -> None:
     empty = copy_statements(
-        database="ANALYTICS", source="MARTS", shadow="MARTS__NEXT", on_schema=[], future=[], schema_rows=[]
+        dialect=SNOWFLAKE,
+        database="ANALYTICS",
+        source="MARTS",
+        shadow="MARTS__NEXT",
+        on_schema=[],
+        future=[],
+        schema_rows=[],
     )
     assert (empty.statements, empty.skipped) == ((), ())
 
@@ -123,14 +130,14 @@ def test_grant_gaps_name_missing_usage_and_missing_select() -> None:
 
 
 def test_grant_sql_refuses_the_local_engine_and_odd_privileges() -> None:
-    with pytest.raises(ValueError, match="only on Snowflake"):
-        gsql.clone_schema("A", "B", "C", "duckdb")
+    with pytest.raises(ValueError, match=r"needs an engine with grants|has no schema"):
+        gsql.clone_schema("A", "B", "C", DUCKDB)
     with pytest.raises(ValueError, match="not a privilege"):
-        gsql.grant_on_schema("A", "B", "USAGE; DROP", "R", "snowflake")
+        gsql.grant_on_schema("A", "B", "USAGE; DROP", "R", SNOWFLAKE)
     assert gsql.object_name(Relation("analytics", "marts", "v")) == "ANALYTICS.MARTS.V"
-    assert gsql.show_grants_to_role("reporter", "snowflake") == 'SHOW GRANTS TO ROLE "REPORTER"'
+    assert gsql.show_grants_to_role("reporter", SNOWFLAKE) == 'SHOW GRANTS TO ROLE "REPORTER"'
     assert (
-        gsql.show_schema("ANALYTICS", "marts", "snowflake")
+        gsql.show_schema("ANALYTICS", "marts", SNOWFLAKE)
         == "SHOW SCHEMAS LIKE 'MARTS' IN DATABASE \"ANALYTICS\""
     )
 
@@ -138,6 +145,7 @@ def test_grant_sql_refuses_the_local_engine_and_odd_privileges() -> None:
 def test_a_future_grant_row_may_name_its_grantee_type_granted_to_and_miss_columns() -> None:
     row = {"privilege": "SELECT", "grant_on": "TABLE", "granted_to": "ROLE", "grantee_name": "BI_READER"}
     copied = copy_statements(
+        dialect=SNOWFLAKE,
         database="ANALYTICS",
         source="MARTS",
         shadow="MARTS__NEXT",
@@ -149,4 +157,4 @@ def test_a_future_grant_row_may_name_its_grantee_type_granted_to_and_miss_column
         'GRANT SELECT ON FUTURE TABLES IN SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "BI_READER"',
     )
     assert copied.skipped == ("USAGE on MARTS to  ",)
-    assert gsql.show_future_grants_in_schema("A", "b", "snowflake") == 'SHOW FUTURE GRANTS IN SCHEMA "A"."B"'
+    assert gsql.show_future_grants_in_schema("A", "b", SNOWFLAKE) == 'SHOW FUTURE GRANTS IN SCHEMA "A"."B"'

@@ -12,7 +12,7 @@ from pipelineops.plan.identifiers import (
     pr_of_schema,
     pr_schema_base,
 )
-from pipelineops.plan.sql import ident
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, ident
 
 
 @pytest.mark.parametrize("name", ["ANALYTICS", "marts__blue", "_private", "CI_PR_42", "a" * MAX_LENGTH, "x1"])
@@ -58,9 +58,9 @@ def test_empty_or_non_string_names_are_refused(value: object) -> None:
 
 
 def test_ident_quotes_only_after_validation() -> None:
-    assert ident("marts", "snowflake") == '"MARTS"'
+    assert ident("marts", SNOWFLAKE) == '"MARTS"'
     with pytest.raises(UserError):
-        ident('x" OR "1', "duckdb")
+        ident('x" OR "1', DUCKDB)
 
 
 @pytest.mark.parametrize(

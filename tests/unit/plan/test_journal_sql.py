@@ -15,8 +15,7 @@ import duckdb
 import pytest
 
 from pipelineops.errors import UserError
-from pipelineops.plan.sql import journal
-from pipelineops.plan.sql.common import Dialect
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, Dialect, journal
 
 DB, SCHEMA, ENV = "memory", "PIPELINEOPS", "prod"
 NOW = datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
@@ -33,7 +32,7 @@ def snowflake_check() -> Callable[[str], None]:
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect()
-    for stmt in journal.migrations(DB, SCHEMA, "duckdb"):
+    for stmt in journal.migrations(DB, SCHEMA, DUCKDB):
         connection.execute(stmt)
     yield connection
     connection.close()
@@ -61,7 +60,7 @@ def state_row(**values: Any) -> dict[str, object]:
 # --- migrations ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "snowflake"])
+@pytest.mark.parametrize("dialect", [DUCKDB, SNOWFLAKE])
 def test_migrations_are_idempotent_ddl(dialect: Dialect) -> None:
     stmts = journal.migrations("ANALYTICS", SCHEMA, dialect)
     assert len(stmts) == 4
@@ -72,8 +71,8 @@ def test_migrations_are_idempotent_ddl(dialect: Dialect) -> None:
 
 
 def test_migrations_text_per_dialect() -> None:
-    duck = journal.migrations("lake", "pipelineops", "duckdb")
-    snow = journal.migrations("lake", "pipelineops", "snowflake")
+    duck = journal.migrations("lake", "pipelineops", DUCKDB)
+    snow = journal.migrations("lake", "pipelineops", SNOWFLAKE)
     assert duck[0] == 'CREATE SCHEMA IF NOT EXISTS "lake"."pipelineops"'
     assert snow[0] == 'CREATE SCHEMA IF NOT EXISTS "LAKE"."PIPELINEOPS"'
     assert "started_at TIMESTAMPTZ" in duck[1] and "TIMESTAMP_TZ" not in duck[1]
@@ -84,7 +83,7 @@ def test_migrations_text_per_dialect() -> None:
 def test_migrations_run_twice_on_duckdb_and_create_the_documented_columns(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    for stmt in journal.migrations(DB, SCHEMA, "duckdb"):  # a second time: nothing changes, no error
+    for stmt in journal.migrations(DB, SCHEMA, DUCKDB):  # a second time: nothing changes, no error
         con.execute(stmt)
     cols = con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
@@ -105,9 +104,9 @@ def test_migrations_run_twice_on_duckdb_and_create_the_documented_columns(
 )
 def test_identifiers_are_validated(bad: str) -> None:
     with pytest.raises(UserError):
-        journal.migrations("ANALYTICS", bad, "snowflake")
+        journal.migrations("ANALYTICS", bad, SNOWFLAKE)
     with pytest.raises(UserError):
-        journal.insert_state(bad, SCHEMA, state_row(), "duckdb")
+        journal.insert_state(bad, SCHEMA, state_row(), DUCKDB)
 
 
 # --- DEPLOY_STATE rows --------------------------------------------------------------------------------
@@ -115,17 +114,17 @@ def test_identifiers_are_validated(bad: str) -> None:
 
 def test_insert_state_rejects_unknown_columns() -> None:
     with pytest.raises(ValueError, match=r"unknown DEPLOY_STATE columns: \['colour', 'rows'\]"):
-        journal.insert_state(DB, SCHEMA, state_row(colour="BLUE", rows=3), "duckdb")
+        journal.insert_state(DB, SCHEMA, state_row(colour="BLUE", rows=3), DUCKDB)
 
 
 def test_insert_state_orders_columns_and_renders_each_type() -> None:
     row = {"elapsed_ms": 1500, "status": "succeeded", "deploy_id": "d1", "finished_at": NOW, "error": None}
     row["detail"] = True
-    assert journal.insert_state("lake", SCHEMA, row, "duckdb") == (
+    assert journal.insert_state("lake", SCHEMA, row, DUCKDB) == (
         'INSERT INTO "lake"."PIPELINEOPS"."DEPLOY_STATE" (deploy_id, status, finished_at, elapsed_ms, detail, error) '
         "VALUES ('d1', 'succeeded', CAST('2026-03-04 05:06:07.890123+00:00' AS TIMESTAMPTZ), 1500, TRUE, NULL)"
     )
-    snow = journal.insert_state("analytics", SCHEMA, {"detail": False, "finished_at": NOW}, "snowflake")
+    snow = journal.insert_state("analytics", SCHEMA, {"detail": False, "finished_at": NOW}, SNOWFLAKE)
     assert snow == (
         'INSERT INTO "ANALYTICS"."PIPELINEOPS"."DEPLOY_STATE" (finished_at, detail) '
         "VALUES (CAST('2026-03-04 05:06:07.890123+00:00' AS TIMESTAMP_TZ), FALSE)"
@@ -134,8 +133,8 @@ def test_insert_state_orders_columns_and_renders_each_type() -> None:
 
 def test_escaping_of_quotes_and_backslashes_per_dialect() -> None:
     value = "it's C:\\tmp"
-    duck = journal.insert_state(DB, SCHEMA, {"detail": value}, "duckdb")
-    snow = journal.insert_state(DB, SCHEMA, {"detail": value}, "snowflake")
+    duck = journal.insert_state(DB, SCHEMA, {"detail": value}, DUCKDB)
+    snow = journal.insert_state(DB, SCHEMA, {"detail": value}, SNOWFLAKE)
     assert duck.endswith("VALUES ('it''s C:\\tmp')")  # DuckDB: backslash is an ordinary character
     assert snow.endswith("VALUES ('it''s C:\\\\tmp')")  # Snowflake: backslash escapes, so it is doubled
 
@@ -143,14 +142,12 @@ def test_escaping_of_quotes_and_backslashes_per_dialect() -> None:
 def test_values_round_trip_through_duckdb(con: duckdb.DuckDBPyConnection) -> None:
     injection = 'x\'); DROP TABLE "PIPELINEOPS"."DEPLOY_STATE"; --'
     con.execute(
-        journal.insert_state(DB, SCHEMA, state_row(detail=TRICKY, error=injection, elapsed_ms=42), "duckdb")
+        journal.insert_state(DB, SCHEMA, state_row(detail=TRICKY, error=injection, elapsed_ms=42), DUCKDB)
     )
     later = NOW + timedelta(seconds=3)
-    con.execute(journal.insert_state(DB, SCHEMA, state_row(status="succeeded", finished_at=later), "duckdb"))
-    con.execute(
-        journal.insert_state(DB, SCHEMA, state_row(deploy_id="other", environment="staging"), "duckdb")
-    )
-    rows = con.execute(journal.select_state(DB, SCHEMA, ENV, "duckdb")).fetchall()
+    con.execute(journal.insert_state(DB, SCHEMA, state_row(status="succeeded", finished_at=later), DUCKDB))
+    con.execute(journal.insert_state(DB, SCHEMA, state_row(deploy_id="other", environment="staging"), DUCKDB))
+    rows = con.execute(journal.select_state(DB, SCHEMA, ENV, DUCKDB)).fetchall()
     assert len(rows) == 2  # staging is filtered out
     first = dict(zip(journal.STATE_COLUMNS, rows[0], strict=True))
     assert (first["detail"], first["error"], first["elapsed_ms"]) == (TRICKY, injection, 42)
@@ -164,12 +161,12 @@ def test_select_state_keeps_the_newest_rows_in_journal_order(con: duckdb.DuckDBP
     for i in (3, 1, 2):
         con.execute(
             journal.insert_state(
-                DB, SCHEMA, state_row(deploy_id=f"d{i}", started_at=NOW + timedelta(i)), "duckdb"
+                DB, SCHEMA, state_row(deploy_id=f"d{i}", started_at=NOW + timedelta(i)), DUCKDB
             )
         )
-    rows = con.execute(journal.select_state(DB, SCHEMA, ENV, "duckdb", limit=2)).fetchall()
+    rows = con.execute(journal.select_state(DB, SCHEMA, ENV, DUCKDB, limit=2)).fetchall()
     assert [r[0] for r in rows] == ["d2", "d3"]
-    assert " LIMIT 7) AS newest " in journal.select_state(DB, SCHEMA, ENV, "snowflake", limit=7)
+    assert " LIMIT 7) AS newest " in journal.select_state(DB, SCHEMA, ENV, SNOWFLAKE, limit=7)
 
 
 # --- the deploy lock ----------------------------------------------------------------------------------
@@ -186,26 +183,26 @@ def take(con: duckdb.DuckDBPyConnection, deploy_id: str, *, env: str = ENV) -> i
             holder=f"{deploy_id}-actor",
             run_url="https://x/1",
             now=NOW,
-            dialect="duckdb",
+            dialect=DUCKDB,
         ),
     )
 
 
 def holder(con: duckdb.DuckDBPyConnection, env: str = ENV) -> tuple[Any, ...] | None:
-    return con.execute(journal.select_lock(DB, SCHEMA, env, "duckdb")).fetchone()
+    return con.execute(journal.select_lock(DB, SCHEMA, env, DUCKDB)).fetchone()
 
 
 def test_lock_row_is_created_once(con: duckdb.DuckDBPyConnection) -> None:
-    assert affected(con, journal.ensure_lock_row(DB, SCHEMA, ENV, "duckdb")) == 1
-    assert affected(con, journal.ensure_lock_row(DB, SCHEMA, ENV, "duckdb")) == 0
-    assert affected(con, journal.ensure_lock_row(DB, SCHEMA, "staging", "duckdb")) == 1
+    assert affected(con, journal.ensure_lock_row(DB, SCHEMA, ENV, DUCKDB)) == 1
+    assert affected(con, journal.ensure_lock_row(DB, SCHEMA, ENV, DUCKDB)) == 0
+    assert affected(con, journal.ensure_lock_row(DB, SCHEMA, "staging", DUCKDB)) == 1
     assert con.execute('SELECT count(*) FROM "memory"."PIPELINEOPS"."DEPLOY_LOCK"').fetchone() == (2,)
     assert holder(con) == (None, None, None, None)
 
 
 def test_compare_and_set_lets_only_one_holder_in(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(journal.ensure_lock_row(DB, SCHEMA, ENV, "duckdb"))
-    con.execute(journal.ensure_lock_row(DB, SCHEMA, "staging", "duckdb"))
+    con.execute(journal.ensure_lock_row(DB, SCHEMA, ENV, DUCKDB))
+    con.execute(journal.ensure_lock_row(DB, SCHEMA, "staging", DUCKDB))
     assert take(con, "d1") == 1
     assert holder(con) == ("d1", "d1-actor", "https://x/1", NOW)
     assert take(con, "d2") == 0  # held by another deploy: the compare-and-set refuses
@@ -213,19 +210,19 @@ def test_compare_and_set_lets_only_one_holder_in(con: duckdb.DuckDBPyConnection)
     assert take(con, "d1") == 1  # the same deploy re-takes it (a re-run)
     assert take(con, "d2", env="staging") == 1  # one lock per environment
     # release by someone else does nothing; by the holder frees it
-    assert affected(con, journal.release_lock(DB, SCHEMA, ENV, "d2", "duckdb")) == 0
-    assert affected(con, journal.release_lock(DB, SCHEMA, ENV, "d1", "duckdb")) == 1
+    assert affected(con, journal.release_lock(DB, SCHEMA, ENV, "d2", DUCKDB)) == 0
+    assert affected(con, journal.release_lock(DB, SCHEMA, ENV, "d1", DUCKDB)) == 1
     assert holder(con) == (None, None, None, None)
     assert take(con, "d2") == 1
     # --force-unlock releases whoever holds it
-    assert affected(con, journal.release_lock(DB, SCHEMA, ENV, None, "duckdb")) == 1
+    assert affected(con, journal.release_lock(DB, SCHEMA, ENV, None, DUCKDB)) == 1
     assert holder(con) == (None, None, None, None)
     assert holder(con, "staging")[0] == "d2"  # type: ignore[index]
 
 
 def test_a_duplicate_free_lock_row_lets_no_second_holder_in(con: duckdb.DuckDBPyConnection) -> None:
     """Two first runs racing through ensure_lock_row can leave two rows (no enforced primary key)."""
-    con.execute(journal.ensure_lock_row(DB, SCHEMA, ENV, "duckdb"))
+    con.execute(journal.ensure_lock_row(DB, SCHEMA, ENV, DUCKDB))
     con.execute('INSERT INTO "memory"."PIPELINEOPS"."DEPLOY_LOCK" (environment) VALUES (\'prod\')')
     assert take(con, "d1") == 2
     con.execute('INSERT INTO "memory"."PIPELINEOPS"."DEPLOY_LOCK" (environment) VALUES (\'prod\')')
@@ -245,7 +242,7 @@ def test_lock_text_is_a_compare_and_set() -> None:
         holder="o'neil",
         run_url="u",
         now=NOW,
-        dialect="snowflake",
+        dialect=SNOWFLAKE,
     )
     assert text == (
         "UPDATE \"ANALYTICS\".\"PIPELINEOPS\".\"DEPLOY_LOCK\" SET deploy_id = 'gh-1-1', holder = 'o''neil', "
@@ -253,10 +250,10 @@ def test_lock_text_is_a_compare_and_set() -> None:
         'WHERE environment = \'prod\' AND NOT EXISTS (SELECT 1 FROM "ANALYTICS"."PIPELINEOPS"."DEPLOY_LOCK" '
         "WHERE environment = 'prod' AND deploy_id IS NOT NULL AND deploy_id <> 'gh-1-1')"
     )
-    assert journal.release_lock("ANALYTICS", SCHEMA, ENV, None, "snowflake").endswith(
+    assert journal.release_lock("ANALYTICS", SCHEMA, ENV, None, SNOWFLAKE).endswith(
         "WHERE environment = 'prod'"
     )
-    assert journal.release_lock("ANALYTICS", SCHEMA, ENV, "d1", "snowflake").endswith(
+    assert journal.release_lock("ANALYTICS", SCHEMA, ENV, "d1", SNOWFLAKE).endswith(
         "WHERE environment = 'prod' AND deploy_id = 'd1'"
     )
 
@@ -276,16 +273,16 @@ def test_manifests_round_trip_and_latest_wins(con: duckdb.DuckDBPyConnection) ->
                 digest=f"sha256:{i}",
                 published_at=NOW + timedelta(hours=i),
                 manifest='{"nodes": {"a": "it\'s \\\\ here"}}',
-                dialect="duckdb",
+                dialect=DUCKDB,
             )
         )
-    rows = con.execute(journal.latest_manifest(DB, SCHEMA, ENV, "duckdb")).fetchall()
+    rows = con.execute(journal.latest_manifest(DB, SCHEMA, ENV, DUCKDB)).fetchall()
     assert rows == [
         ("d1", "GREEN", "sha256:1", NOW + timedelta(hours=1), 1, 1, '{"nodes": {"a": "it\'s \\\\ here"}}')
     ]
-    assert con.execute(journal.latest_manifest(DB, SCHEMA, "staging", "duckdb")).fetchone() is None
-    con.execute(journal.delete_manifest(DB, SCHEMA, ENV, "d1", "duckdb"))
-    assert con.execute(journal.latest_manifest(DB, SCHEMA, ENV, "duckdb")).fetchone()[0] == "d0"
+    assert con.execute(journal.latest_manifest(DB, SCHEMA, "staging", DUCKDB)).fetchone() is None
+    con.execute(journal.delete_manifest(DB, SCHEMA, ENV, "d1", DUCKDB))
+    assert con.execute(journal.latest_manifest(DB, SCHEMA, ENV, DUCKDB)).fetchone()[0] == "d0"
 
 
 def test_latest_manifest_returns_every_part_of_the_newest_deploy_in_order(
@@ -303,31 +300,31 @@ def test_latest_manifest_returns_every_part_of_the_newest_deploy_in_order(
                     digest="d",
                     published_at=NOW + timedelta(hours=hours),
                     manifest=f"{deploy}-{part}",
-                    dialect="duckdb",
+                    dialect=DUCKDB,
                     part=part,
                     parts=3,
                 )
             )
-    rows = con.execute(journal.latest_manifest(DB, SCHEMA, ENV, "duckdb")).fetchall()
+    rows = con.execute(journal.latest_manifest(DB, SCHEMA, ENV, DUCKDB)).fetchall()
     assert [(r[0], r[4], r[6]) for r in rows] == [
         ("new", 1, "new-1"),
         ("new", 2, "new-2"),
         ("new", 3, "new-3"),
     ]
-    rows = con.execute(journal.manifest_of(DB, SCHEMA, ENV, "old", "duckdb")).fetchall()
+    rows = con.execute(journal.manifest_of(DB, SCHEMA, ENV, "old", DUCKDB)).fetchall()
     assert [(r[0], r[4], r[6]) for r in rows] == [
         ("old", 1, "old-1"),
         ("old", 2, "old-2"),
         ("old", 3, "old-3"),
     ]
-    assert con.execute(journal.manifest_of(DB, SCHEMA, "staging", "old", "duckdb")).fetchall() == []
+    assert con.execute(journal.manifest_of(DB, SCHEMA, "staging", "old", DUCKDB)).fetchall() == []
 
 
 # --- every Snowflake statement passes the strict static check -----------------------------------------
 
 
 def all_statements(dialect: Dialect) -> list[str]:
-    db = "ANALYTICS" if dialect == "snowflake" else DB
+    db = "ANALYTICS" if dialect == SNOWFLAKE else DB
     return [
         *journal.migrations(db, SCHEMA, dialect),
         journal.insert_state(db, SCHEMA, state_row(detail=TRICKY, elapsed_ms=3, finished_at=NOW), dialect),
@@ -355,13 +352,13 @@ def all_statements(dialect: Dialect) -> list[str]:
 
 def test_every_snowflake_journal_statement_passes_the_strict_check() -> None:
     check = snowflake_check()
-    stmts = all_statements("snowflake")
+    stmts = all_statements(SNOWFLAKE)
     assert len(stmts) == 14
     for stmt in stmts:
         check(stmt)
 
 
 def test_every_duckdb_journal_statement_runs(con: duckdb.DuckDBPyConnection) -> None:
-    for stmt in all_statements("duckdb"):
+    for stmt in all_statements(DUCKDB):
         con.execute(stmt)
-    assert journal.table(DB, SCHEMA, journal.LOCK, "duckdb") == '"memory"."PIPELINEOPS"."DEPLOY_LOCK"'
+    assert journal.table(DB, SCHEMA, journal.LOCK, DUCKDB) == '"memory"."PIPELINEOPS"."DEPLOY_LOCK"'

@@ -11,6 +11,7 @@ from pipelineops.errors import UserError
 from pipelineops.plan import pr_schema
 from pipelineops.plan.identifiers import check_pr_number
 from pipelineops.plan.pr_schema import NodeSchema, create_plan, drop_plan, project_schemas
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, dialect_for
 from pipelineops.plan.sql.common import list_schemas_created
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "pr_schema"
@@ -38,8 +39,8 @@ def _names(value: str) -> list[str]:
 
 
 def _render(meta: dict[str, str]) -> list[str]:
-    dialect = meta["dialect"]
-    assert dialect in ("duckdb", "snowflake")
+    dialect = dialect_for(meta["dialect"])
+    assert dialect in (DUCKDB, SNOWFLAKE)
     if meta["plan"] == "list":
         return [list_schemas_created(meta["database"], pr_schema.LIKE_PATTERN, dialect)]
     pr = int(meta["pr"])
@@ -112,7 +113,7 @@ def test_project_schema_outside_this_prs_pattern_is_refused(schema: str) -> None
 
 def test_create_plan_marks_existing_schemas_as_no_change() -> None:
     p = create_plan(
-        7, ["CI_PR_7", "CI_PR_7_MARTS"], present=["ci_pr_7_marts"], database="lake", dialect="duckdb"
+        7, ["CI_PR_7", "CI_PR_7_MARTS"], present=["ci_pr_7_marts"], database="lake", dialect=DUCKDB
     )
     assert [s.why for s in p.steps] == ["PR 7 builds into it", "already exists: no change"]
     assert ("schemas", "2 (1 new)") in p.facts
@@ -120,12 +121,12 @@ def test_create_plan_marks_existing_schemas_as_no_change() -> None:
 
 def test_create_plan_refuses_a_schema_of_another_pr() -> None:
     with pytest.raises(UserError, match="not a schema of PR 7"):
-        create_plan(7, ["CI_PR_7", "CI_PR_8"], present=[], database="lake", dialect="duckdb")
+        create_plan(7, ["CI_PR_7", "CI_PR_8"], present=[], database="lake", dialect=DUCKDB)
 
 
 def test_create_plan_refuses_a_hostile_name_before_rendering_sql() -> None:
     with pytest.raises(UserError, match="not a plain identifier"):
-        create_plan(7, ['CI_PR_7"; DROP'], present=[], database="lake", dialect="duckdb")
+        create_plan(7, ['CI_PR_7"; DROP'], present=[], database="lake", dialect=DUCKDB)
 
 
 def test_drop_plan_never_touches_other_prs_or_production() -> None:
@@ -139,12 +140,12 @@ def test_drop_plan_never_touches_other_prs_or_production() -> None:
         "CI_PR_7_",
         "CI_PRX7",
     ]
-    p = drop_plan(7, present, database="lake", dialect="duckdb")
+    p = drop_plan(7, present, database="lake", dialect=DUCKDB)
     assert [s.name for s in p.steps] == ["drop CI_PR_7"]
 
 
 def test_drop_plan_of_a_pr_without_schemas_is_empty() -> None:
-    assert drop_plan(9, ["MARTS"], database="lake", dialect="duckdb").steps == ()
+    assert drop_plan(9, ["MARTS"], database="lake", dialect=DUCKDB).steps == ()
 
 
 @pytest.mark.parametrize(
@@ -164,5 +165,5 @@ def test_is_schema_of_matches_exactly() -> None:
 
 
 def test_create_plan_deduplicates_names_case_insensitively() -> None:
-    p = create_plan(7, ["CI_PR_7", "ci_pr_7"], present=[], database="lake", dialect="duckdb")
+    p = create_plan(7, ["CI_PR_7", "ci_pr_7"], present=[], database="lake", dialect=DUCKDB)
     assert [s.name for s in p.steps] == ["create CI_PR_7"]

@@ -21,12 +21,11 @@ from pipelineops.plan.rollback import (
     retention_days,
     snowflake_recoverability,
     statement_point_problem,
-    timetravel_plan,
+    time_travel_plan,
     undo,
 )
-from pipelineops.plan.sql import Relation
-from pipelineops.plan.sql import timetravel as tt
-from pipelineops.plan.sql.common import Dialect
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, Dialect, Relation
+from pipelineops.plan.sql import time_travel as tt
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "rollback"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -34,7 +33,7 @@ T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 
 def republish(dialect: Dialect, n: int = 2) -> RepublishInputs:
-    db = "lake" if dialect == "duckdb" else "ANALYTICS"
+    db = "lake" if dialect == DUCKDB else "ANALYTICS"
     return RepublishInputs(
         environment="prod",
         dialect=dialect,
@@ -49,7 +48,7 @@ def republish(dialect: Dialect, n: int = 2) -> RepublishInputs:
 
 
 def table(dialect: Dialect) -> Relation:
-    return Relation("lake" if dialect == "duckdb" else "ANALYTICS", "MARTS__GREEN", "fct_orders")
+    return Relation("lake" if dialect == DUCKDB else "ANALYTICS", "MARTS__GREEN", "fct_orders")
 
 
 POINTS: dict[str, tt.PointInTime] = {
@@ -63,13 +62,13 @@ POINTS: dict[str, tt.PointInTime] = {
 def cases(dialect: Dialect) -> list[GoldenCase]:
     path = GOLDEN_DIR / f"{dialect}.sql"
     plans = {"republish": republish_plan(republish(dialect))}
-    kinds = ("version", "timestamp") if dialect == "duckdb" else ("timestamp", "offset", "statement")
+    kinds = ("version", "timestamp") if dialect == DUCKDB else ("timestamp", "offset", "statement")
     for kind in kinds:
-        plans[f"timetravel_{kind}"] = timetravel_plan(
+        plans[f"timetravel_{kind}"] = time_travel_plan(
             dialect=dialect, table=table(dialect), point=POINTS[kind], restore_id="R1"
         )
-    if dialect == "snowflake":
-        plans["timetravel_undrop"] = timetravel_plan(
+    if dialect == SNOWFLAKE:
+        plans["timetravel_undrop"] = time_travel_plan(
             dialect=dialect, table=table(dialect), point=POINTS["timestamp"], restore_id="R1", route="undrop"
         )
     out = []
@@ -78,14 +77,14 @@ def cases(dialect: Dialect) -> list[GoldenCase]:
             if step.sql:
                 meta = {
                     "case": f"{name}__{step.name}",
-                    "dialect": dialect,
+                    "dialect": dialect.name,
                     "transactional": str(step.transactional).lower(),
                 }
                 out.append(GoldenCase(path, 0, meta, ";\n".join(step.sql) + ";"))
     return out
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "snowflake"])
+@pytest.mark.parametrize("dialect", [DUCKDB, SNOWFLAKE])
 def test_rollback_plans_match_golden_sql(dialect: Dialect) -> None:
     expected = cases(dialect)
     path = GOLDEN_DIR / f"{dialect}.sql"
@@ -98,7 +97,7 @@ def test_rollback_plans_match_golden_sql(dialect: Dialect) -> None:
 
 
 def test_every_snowflake_rollback_statement_passes_the_strict_check() -> None:
-    statements = [s for c in cases("snowflake") for s in c.sql.rstrip(";").split(";\n")]
+    statements = [s for c in cases(SNOWFLAKE) for s in c.sql.rstrip(";").split(";\n")]
     assert any("UNDROP TABLE" in s for s in statements)
     assert any("SWAP WITH" in s for s in statements)
     assert any("BEFORE (STATEMENT =>" in s for s in statements)
@@ -109,14 +108,14 @@ def test_every_snowflake_rollback_statement_passes_the_strict_check() -> None:
 
 @pytest.mark.parametrize("n", [5, 500])
 def test_snowflake_republish_cutover_is_one_swap_whatever_the_model_count(n: int) -> None:
-    plan = republish_plan(republish("snowflake", n))
+    plan = republish_plan(republish(SNOWFLAKE, n))
     assert plan.step("cutover").sql == (
         'ALTER SCHEMA "ANALYTICS"."MARTS" SWAP WITH "ANALYTICS"."MARTS__NEXT"',
     )
 
 
 def test_snowflake_republish_grants_readers_before_the_swap_and_checks_after() -> None:
-    inputs = republish("snowflake")
+    inputs = republish(SNOWFLAKE)
     plan = republish_plan(RepublishInputs(**{**inputs.__dict__, "reader_roles": ("PROD_REPORTER",)}))
     shadow = plan.step("prepare-shadow").sql
     assert 'GRANT USAGE ON SCHEMA "ANALYTICS"."MARTS__NEXT" TO ROLE "PROD_REPORTER"' in shadow
@@ -132,7 +131,7 @@ def test_snowflake_republish_grants_readers_before_the_swap_and_checks_after() -
 
 
 def test_local_republish_is_one_transaction_and_drops_stale_views() -> None:
-    plan = republish_plan(republish("duckdb"))
+    plan = republish_plan(republish(DUCKDB))
     cutover = plan.step("cutover")
     assert cutover.transactional
     assert 'DROP VIEW IF EXISTS "lake"."MARTS"."old"' in cutover.sql
@@ -141,7 +140,7 @@ def test_local_republish_is_one_transaction_and_drops_stale_views() -> None:
 
 
 def test_local_restore_keeps_the_current_rows_aside_before_deleting() -> None:
-    plan = timetravel_plan(dialect="duckdb", table=table("duckdb"), point=POINTS["version"], restore_id="R1")
+    plan = time_travel_plan(dialect=DUCKDB, table=table(DUCKDB), point=POINTS["version"], restore_id="R1")
     restore = plan.step("restore").sql
     aside = next(
         i
@@ -157,9 +156,9 @@ def test_local_restore_keeps_the_current_rows_aside_before_deleting() -> None:
 
 def test_impossible_recovery_has_no_plan() -> None:
     with pytest.raises(ValueError):
-        timetravel_plan(
-            dialect="snowflake",
-            table=table("snowflake"),
+        time_travel_plan(
+            dialect=SNOWFLAKE,
+            table=table(SNOWFLAKE),
             point=POINTS["offset"],
             restore_id="R",
             route="impossible",
@@ -168,14 +167,16 @@ def test_impossible_recovery_has_no_plan() -> None:
 
 def test_point_in_time_clauses_are_engine_specific() -> None:
     with pytest.raises(ValueError):
-        POINTS["version"].clause("snowflake")
+        POINTS["version"].clause(SNOWFLAKE)
     with pytest.raises(ValueError):
-        POINTS["offset"].clause("duckdb")
+        POINTS["offset"].clause(DUCKDB)
     with pytest.raises(ValueError):
-        POINTS["statement"].clause("duckdb")
-    assert POINTS["timestamp"].clause("duckdb").startswith("AT (TIMESTAMP => CAST(")
-    assert tt.show_table(table("snowflake")).startswith("SHOW TABLES LIKE 'FCT_ORDERS' IN SCHEMA")
-    check_snowflake_sql(tt.show_table(table("snowflake")))
+        POINTS["statement"].clause(DUCKDB)
+    assert POINTS["timestamp"].clause(DUCKDB).startswith("AT (TIMESTAMP => CAST(")
+    assert SNOWFLAKE.time_travel.show_table(table(SNOWFLAKE)).startswith(
+        "SHOW TABLES LIKE 'FCT_ORDERS' IN SCHEMA"
+    )
+    check_snowflake_sql(SNOWFLAKE.time_travel.show_table(table(SNOWFLAKE)))
 
 
 @pytest.mark.parametrize(
@@ -206,15 +207,18 @@ def test_snowflake_recoverability(kwargs: dict, route: str, reason: str) -> None
 
 
 def test_latest_snapshot_reads_the_ducklake_snapshot_table_of_a_checked_database() -> None:
-    assert tt.latest_snapshot("lake") == "SELECT max(snapshot_id) AS v FROM ducklake_snapshots('lake')"
+    assert (
+        DUCKDB.time_travel.latest_snapshot("lake")
+        == "SELECT max(snapshot_id) AS v FROM ducklake_snapshots('lake')"
+    )
     with pytest.raises(UserError):
-        tt.latest_snapshot("lake'); DROP TABLE x; --")
+        DUCKDB.time_travel.latest_snapshot("lake'); DROP TABLE x; --")
 
 
 def test_undrop_route_steps_carry_their_inverses_and_undo_runs_them_newest_first() -> None:
-    plan = timetravel_plan(
-        dialect="snowflake",
-        table=table("snowflake"),
+    plan = time_travel_plan(
+        dialect=SNOWFLAKE,
+        table=table(SNOWFLAKE),
         point=POINTS["timestamp"],
         restore_id="R1",
         route="undrop",
@@ -235,9 +239,9 @@ def test_undrop_route_steps_carry_their_inverses_and_undo_runs_them_newest_first
 
 @pytest.mark.parametrize("route", ["direct", "undrop"])
 def test_the_clone_of_a_transient_table_is_transient(route: Route) -> None:
-    plan = timetravel_plan(
-        dialect="snowflake",
-        table=table("snowflake"),
+    plan = time_travel_plan(
+        dialect=SNOWFLAKE,
+        table=table(SNOWFLAKE),
         point=POINTS["timestamp"],
         restore_id="R1",
         route=route,
@@ -298,8 +302,8 @@ def test_point_time_is_known_for_timestamps_and_offsets_only() -> None:
 
 def test_a_restore_reads_the_history_of_the_colour_live_then() -> None:
     blue = Relation("ANALYTICS", "MARTS__BLUE", "fct_orders")
-    plan = timetravel_plan(
-        dialect="snowflake", table=table("snowflake"), point=POINTS["timestamp"], restore_id="R1", source=blue
+    plan = time_travel_plan(
+        dialect=SNOWFLAKE, table=table(SNOWFLAKE), point=POINTS["timestamp"], restore_id="R1", source=blue
     )
     (clone,) = plan.step("clone").sql
     assert clone.startswith(
@@ -313,9 +317,9 @@ def test_a_restore_reads_the_history_of_the_colour_live_then() -> None:
         'DROP TABLE IF EXISTS "ANALYTICS"."MARTS__GREEN"."FCT_ORDERS__RESTORED_R1"',
     )
     with pytest.raises(ValueError, match="its own history"):
-        timetravel_plan(
-            dialect="snowflake",
-            table=table("snowflake"),
+        time_travel_plan(
+            dialect=SNOWFLAKE,
+            table=table(SNOWFLAKE),
             point=POINTS["timestamp"],
             restore_id="R1",
             route="undrop",
@@ -347,6 +351,6 @@ def test_a_statement_point_must_be_a_young_dml_query(
 
 
 def test_the_query_history_lookup_passes_the_strict_check() -> None:
-    stmt = tt.query_history("ANALYTICS", QID)
+    stmt = SNOWFLAKE.time_travel.query_history("ANALYTICS", QID)
     check_snowflake_sql(stmt)
     assert f"WHERE query_id = '{QID}'" in stmt and "DATEADD('day', -14" in stmt

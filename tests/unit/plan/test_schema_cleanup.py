@@ -15,6 +15,7 @@ from pipelineops.plan.schema_cleanup import (
     pr_numbers,
     sweep_decisions,
 )
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -86,28 +87,28 @@ def test_pr_mode_drops_only_that_prs_schemas() -> None:
 
 def test_cleanup_plan_renders_one_drop_per_decision_for_both_dialects() -> None:
     decisions = sweep_decisions(SCHEMAS, {1: "closed", 2: "open"}, now=NOW, max_age_hours=168)
-    duck = cleanup_plan(decisions, database="lake", dialect="duckdb", mode="--sweep")
+    duck = cleanup_plan(decisions, database="lake", dialect=DUCKDB, mode="--sweep")
     assert [s.sql for s in duck.steps] == [
         ('DROP SCHEMA IF EXISTS "lake"."CI_PR_1" CASCADE',),
         ('DROP SCHEMA IF EXISTS "lake"."CI_PR_1_MARTS" CASCADE',),
         ('DROP SCHEMA IF EXISTS "lake"."CI_PR_2" CASCADE',),
     ]
     assert ("drop", "3") in duck.facts and ("keep", "4") in duck.facts
-    snow = cleanup_plan(decisions, database="analytics", dialect="snowflake", mode="--sweep")
+    snow = cleanup_plan(decisions, database="analytics", dialect=SNOWFLAKE, mode="--sweep")
     assert snow.steps[0].sql == ('DROP SCHEMA IF EXISTS "ANALYTICS"."CI_PR_1" CASCADE',)
 
 
 def test_cleanup_plan_refuses_a_decision_for_a_foreign_name() -> None:
     forged = (Decision("MARTS", 1, "drop", "forged"),)
     with pytest.raises(ValueError, match="refusing to drop 'MARTS'"):
-        cleanup_plan(forged, database="lake", dialect="duckdb", mode="--pr 1")
+        cleanup_plan(forged, database="lake", dialect=DUCKDB, mode="--pr 1")
 
 
 def test_cleanup_plan_refuses_a_decision_whose_pr_does_not_own_the_schema() -> None:
     with pytest.raises(ValueError, match="not a schema of PR 2"):
-        cleanup_plan((Decision("CI_PR_1", 2, "drop", "x"),), database="lake", dialect="duckdb", mode="--pr 2")
+        cleanup_plan((Decision("CI_PR_1", 2, "drop", "x"),), database="lake", dialect=DUCKDB, mode="--pr 2")
 
 
 def test_nothing_to_drop_is_an_empty_plan() -> None:
-    p = cleanup_plan((), database="lake", dialect="duckdb", mode="--sweep")
+    p = cleanup_plan((), database="lake", dialect=DUCKDB, mode="--sweep")
     assert p.steps == () and ("drop", "0") in p.facts

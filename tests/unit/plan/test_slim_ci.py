@@ -9,6 +9,7 @@ import pytest
 
 from pipelineops.errors import UserError
 from pipelineops.plan import slim_ci as s
+from pipelineops.plan.sql import DUCKDB
 
 
 def _node(
@@ -250,7 +251,7 @@ def _inputs(**kw: Any) -> s.SlimInputs:
     base: dict[str, Any] = {
         "pr": 7,
         "schema": "CI_PR_7",
-        "dialect": "duckdb",
+        "dialect": DUCKDB,
         "state_dir": "/s",
         "state_source": "prod deploy d1",
         "vars_json": '{"pipelineops_pr":7}',

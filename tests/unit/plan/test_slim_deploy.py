@@ -16,10 +16,10 @@ from tests.sqlcheck.golden import GoldenCase, assert_golden, dump_golden, load_g
 
 from pipelineops.plan import slim_deploy as slim
 from pipelineops.plan.bluegreen_swap import Carried, DeployInputs, Published, build_plan
-from pipelineops.plan.sql import Dialect
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, Dialect
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "slim_deploy"
-DATABASE: dict[Dialect, str] = {"duckdb": "lake", "snowflake": "ANALYTICS"}
+DATABASE: dict[Dialect, str] = {DUCKDB: "lake", SNOWFLAKE: "ANALYTICS"}
 VARS = '{"pipelineops_colour":"GREEN"}'
 NODES = (
     slim.Node("model.p.stg_orders", "stg_orders", "STAGING", "stg_orders", "view"),
@@ -222,7 +222,7 @@ def slim_plan(dialect: Dialect) -> slim.Plan:
 
 
 def test_slim_plan_builds_state_modified_and_the_unmodified_views() -> None:
-    plan = slim_plan("duckdb")
+    plan = slim_plan(DUCKDB)
     assert plan.step("build").dbt_args == (
         "build",
         "--select",
@@ -235,24 +235,24 @@ def test_slim_plan_builds_state_modified_and_the_unmodified_views() -> None:
     )
     assert "only state:modified+ (3 node(s)" in plan.step("build").why
     assert dict(plan.facts)["mode"] == "slim: 3 built, 3 carried, 1 views re-created"
-    assert [s.name for s in plan.steps] == [s.name for s in build_plan(second_deploy("duckdb")).steps]
+    assert [s.name for s in plan.steps] == [s.name for s in build_plan(second_deploy(DUCKDB)).steps]
 
 
 def test_slim_plan_keeps_every_other_step() -> None:
-    full = build_plan(second_deploy("snowflake"))
-    plan = slim_plan("snowflake")
+    full = build_plan(second_deploy(SNOWFLAKE))
+    plan = slim_plan(SNOWFLAKE)
     for before, after in zip(full.steps, plan.steps, strict=True):
         if before.name not in ("prepare", "build"):
             assert before == after
 
 
 def test_the_carry_over_commits_once_on_the_local_engine() -> None:
-    assert slim_plan("duckdb").step("prepare").transactional
-    assert not slim_plan("snowflake").step("prepare").transactional
+    assert slim_plan(DUCKDB).step("prepare").transactional
+    assert not slim_plan(SNOWFLAKE).step("prepare").transactional
 
 
 def test_the_incremental_copy_is_not_repeated() -> None:
-    prepare = slim_plan("duckdb").step("prepare").sql
+    prepare = slim_plan(DUCKDB).step("prepare").sql
     assert len(prepare) == len(set(prepare))
     assert sum("fct_orders" in s for s in prepare) == 1
 
@@ -268,7 +268,7 @@ def test_ls_args_select_relations_only() -> None:
 
 
 def test_full_facts_names_the_reason() -> None:
-    plan = build_plan(second_deploy("duckdb"))
+    plan = build_plan(second_deploy(DUCKDB))
     assert dict(slim.full_facts(plan, "--mode full").facts)["mode"] == "full (--mode full)"
     assert dict(slim.full_facts(plan, "").facts)["mode"] == "full"
 
@@ -280,14 +280,14 @@ def expected_cases(dialect: Dialect) -> list[GoldenCase]:
     path = GOLDEN_DIR / f"{dialect}.sql"
     meta = {
         "case": "carry_over__prepare",
-        "dialect": dialect,
+        "dialect": dialect.name,
         "scenario": "BLUE live; GREEN carries int_totals (permanent), dim_customers, regions (replacing a view)",
         "step": "prepare",
     }
     return [GoldenCase(path, 0, meta, "\n".join(f"{s};" for s in slim_plan(dialect).step("prepare").sql))]
 
 
-@pytest.mark.parametrize("dialect", ["duckdb", "snowflake"])
+@pytest.mark.parametrize("dialect", [DUCKDB, SNOWFLAKE])
 def test_carry_over_matches_golden_sql(dialect: Dialect) -> None:
     expected = expected_cases(dialect)
     path = GOLDEN_DIR / f"{dialect}.sql"

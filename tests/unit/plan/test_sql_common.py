@@ -15,7 +15,7 @@ from tests.sqlcheck.golden import GoldenCase, assert_golden, load_golden
 from tests.sqlcheck.snowflake_check import check_snowflake_sql
 
 from pipelineops.errors import UserError
-from pipelineops.plan.sql import common
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE, common, dialect_for
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "sql" / "common"
 CASES = [case for path in sorted(GOLDEN_DIR.glob("*.sql")) for case in load_golden(path)]
@@ -60,7 +60,7 @@ def render(case: GoldenCase) -> str:
         args[key] = _relation(args[key])
     if case.meta["function"] == "ts_lit":
         args["value"] = datetime.fromisoformat(args["value"])
-    return _function(case.meta["function"])(**args, dialect=case.meta["dialect"])
+    return _function(case.meta["function"])(**args, dialect=dialect_for(case.meta["dialect"]))
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -78,42 +78,42 @@ def test_every_snowflake_statement_passes_the_strict_check(case: GoldenCase) -> 
 
 
 def test_golden_files_cover_every_public_function_in_both_dialects() -> None:
-    covered = {(c.meta["function"], c.meta["dialect"]) for c in CASES}
+    covered = {(c.meta["function"], dialect_for(c.meta["dialect"])) for c in CASES}
     public = {
         name
         for name in dir(common)
         if callable(getattr(common, name))
         and not name.startswith("_")
         and getattr(getattr(common, name), "__module__", "") == common.__name__
-        and name not in {"Relation"}
+        and name not in {"Relation", "needs_grants"}
     } | {"relation_sql"}
     for name in public:
-        dialects = {"snowflake"} if name in SNOWFLAKE_ONLY else {"snowflake", "duckdb"}
+        dialects = {SNOWFLAKE} if name in SNOWFLAKE_ONLY else {SNOWFLAKE, DUCKDB}
         assert {(name, d) for d in dialects} <= covered, name
 
 
-def test_swap_schema_exists_only_on_snowflake() -> None:
-    with pytest.raises(ValueError, match="only on Snowflake"):
-        common.swap_schema("ANALYTICS", "MARTS__NEXT", "MARTS", "duckdb")
+def test_swap_schema_exists_only_where_the_cutover_is_a_schema_swap() -> None:
+    with pytest.raises(ValueError, match=r"needs an engine with grants|has no schema"):
+        common.swap_schema("ANALYTICS", "MARTS__NEXT", "MARTS", DUCKDB)
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: common.create_schema("ANALYTICS", 'X"; DROP SCHEMA PROD; --', "snowflake"),
-        lambda: common.drop_schema("ANALYTICS", "MARTS; DROP", "duckdb"),
-        lambda: common.list_schemas("ANALYTICS'--", "duckdb"),
-        lambda: common.list_schemas("ANALYTICS'--", "snowflake"),
-        lambda: common.list_relations("ANALYTICS", "MARTS'", "duckdb"),
-        lambda: common.view_definitions("ANALYTICS", "MARTS'", "snowflake"),
-        lambda: common.view_definitions("ANALYTICS", "MARTS'", "duckdb"),
-        lambda: common.columns_of(common.Relation("ANALYTICS", "MARTS", "ORDERS'"), "snowflake"),
-        lambda: common.columns_of(common.Relation("ANALYTI CS", "MARTS", "ORDERS"), "duckdb"),
-        lambda: common.swap_schema("ANALYTICS", "MARTS", "MARTS NEXT", "snowflake"),
+        lambda: common.create_schema("ANALYTICS", 'X"; DROP SCHEMA PROD; --', SNOWFLAKE),
+        lambda: common.drop_schema("ANALYTICS", "MARTS; DROP", DUCKDB),
+        lambda: common.list_schemas("ANALYTICS'--", DUCKDB),
+        lambda: common.list_schemas("ANALYTICS'--", SNOWFLAKE),
+        lambda: common.list_relations("ANALYTICS", "MARTS'", DUCKDB),
+        lambda: common.view_definitions("ANALYTICS", "MARTS'", SNOWFLAKE),
+        lambda: common.view_definitions("ANALYTICS", "MARTS'", DUCKDB),
+        lambda: common.columns_of(common.Relation("ANALYTICS", "MARTS", "ORDERS'"), SNOWFLAKE),
+        lambda: common.columns_of(common.Relation("ANALYTI CS", "MARTS", "ORDERS"), DUCKDB),
+        lambda: common.swap_schema("ANALYTICS", "MARTS", "MARTS NEXT", SNOWFLAKE),
         lambda: common.create_view(
             common.Relation("ANALYTICS", "MARTS", "ORDERS"),
             common.Relation("ANALYTICS", "M\u0410RTS", "ORDERS"),
-            "duckdb",
+            DUCKDB,
         ),
     ],
 )
@@ -123,9 +123,9 @@ def test_every_statement_refuses_hostile_names_before_building_sql(call: Callabl
 
 
 def test_string_literals_cannot_break_out_of_quotes() -> None:
-    for dialect in ("snowflake", "duckdb"):
+    for dialect in (SNOWFLAKE, DUCKDB):
         text = common.lit("a' OR '1'='1", dialect)
         assert text == "'a'' OR ''1''=''1'"
     # Snowflake reads backslash as an escape: a trailing backslash must not swallow the closing quote
-    assert common.lit("x\\", "snowflake") == "'x\\\\'"
-    check_snowflake_sql(f"SELECT {common.lit('x' + chr(92), 'snowflake')} AS v")
+    assert common.lit("x\\", SNOWFLAKE) == "'x\\\\'"
+    check_snowflake_sql(f"SELECT {common.lit('x' + chr(92), SNOWFLAKE)} AS v")

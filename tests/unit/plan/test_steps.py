@@ -6,11 +6,12 @@ import dataclasses
 
 import pytest
 
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE
 from pipelineops.plan.steps import Plan, Step, render_plan
 
 PLAN = Plan(
     stage="bluegreen-swap",
-    dialect="duckdb",
+    dialect=DUCKDB,
     steps=(
         Step("lock", "take the lock", action="note"),
         Step("build", "dbt builds BLUE", action="dbt", dbt_args=("build", "--vars", '{"c":"BLUE"}')),
@@ -67,4 +68,4 @@ def test_render_plan_shows_steps_sql_dbt_and_transaction_bounds() -> None:
 
 
 def test_render_plan_without_facts_or_steps() -> None:
-    assert render_plan(Plan("status", "snowflake", ())) == "Plan for status on snowflake (0 steps)"
+    assert render_plan(Plan("status", SNOWFLAKE, ())) == "Plan for status on snowflake (0 steps)"

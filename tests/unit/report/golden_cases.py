@@ -16,6 +16,7 @@ from pipelineops.plan import gates, history
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.history import LockHolder
 from pipelineops.plan.manifest_facts import ManifestFacts, NodeFacts
+from pipelineops.plan.sql import DUCKDB
 from pipelineops.report.error_report import error_report
 from pipelineops.report.model import StageReport
 from pipelineops.report.status import status_report
@@ -255,7 +256,7 @@ def _slim(outcomes: list[plan.Outcome], *, ok: bool) -> StageReport:
         plan.SlimInputs(
             pr=7,
             schema="PR_7",
-            dialect="duckdb",
+            dialect=DUCKDB,
             state_dir=STATE,
             state_source="prod deploy d-1 (BLUE)",
             vars_json="",

@@ -6,7 +6,7 @@ import json
 
 from pipelineops.plan import data_diff_results as dd
 from pipelineops.plan.data_diff import Retyped, SchemaDiff
-from pipelineops.plan.parity import Column
+from pipelineops.plan.parity_check import Column
 from pipelineops.plan.sql.data_diff import DiffColumn
 from pipelineops.report import data_diff as render
 from pipelineops.report.markdown import render_section

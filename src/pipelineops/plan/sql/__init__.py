@@ -1,13 +1,14 @@
-"""All SQL text PipelineOps emits, for both dialects; identifiers are validated and quoted here.
+"""All SQL text PipelineOps emits; identifiers are validated and quoted here.
 
-``common`` holds identifiers, schemas, views and relations; ``grants`` Snowflake's grant statements;
-``journal`` the DEPLOY_STATE journal and the deploy lock; ``timetravel`` point-in-time recovery. No module outside this package joins SQL strings.
+``dialect`` is the contract one engine's SQL implements, and ``dialects/`` holds one module per engine
+(``DIALECTS``, ``dialect_for``). ``common`` holds identifiers, schemas, views and relations; ``grants`` the
+grant statements; ``journal`` the DEPLOY_STATE journal and the deploy lock; ``time_travel`` point-in-time
+recovery. No module outside this package joins SQL strings.
 """
 
 from __future__ import annotations
 
 from pipelineops.plan.sql.common import (
-    Dialect,
     Relation,
     columns_of,
     copy_table,
@@ -31,14 +32,20 @@ from pipelineops.plan.sql.common import (
     ts_lit,
     view_definitions,
 )
+from pipelineops.plan.sql.dialect import Dialect
+from pipelineops.plan.sql.dialects import DIALECTS, DUCKDB, SNOWFLAKE, dialect_for
 
 __all__ = [
+    "DIALECTS",
+    "DUCKDB",
+    "SNOWFLAKE",
     "Dialect",
     "Relation",
     "columns_of",
     "copy_table",
     "create_schema",
     "create_view",
+    "dialect_for",
     "drop_schema",
     "drop_table",
     "drop_view",

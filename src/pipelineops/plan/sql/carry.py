@@ -8,7 +8,8 @@ the view is dropped first: ``CREATE OR REPLACE TABLE`` does not replace a view o
 
 from __future__ import annotations
 
-from pipelineops.plan.sql.common import Dialect, Relation, copy_table, drop_view
+from pipelineops.plan.sql.common import Relation, copy_table, drop_view
+from pipelineops.plan.sql.dialect import Dialect
 
 
 def carry_table(

@@ -1,8 +1,8 @@
 """Identifiers, schemas, views and relations: the SQL every stage shares.
 
 No other module joins SQL strings. Each function takes validated-on-entry names and returns one
-statement. Snowflake folds unquoted names to upper case, so names are upper-cased before quoting there;
-DuckDB compares identifiers case-insensitively even when quoted.
+statement. Where engines differ (identifier folding, literals, catalog reads, copies), the function asks
+its ``Dialect`` object (``dialect.py``; one module per engine in ``dialects/``).
 """
 
 from __future__ import annotations
@@ -10,31 +10,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from pipelineops.plan.identifiers import check_identifier
-
-Dialect = Literal["duckdb", "snowflake"]
+from pipelineops.plan.sql.dialect import Dialect
 
 
 def ident(name: str, dialect: Dialect, *, field: str = "identifier") -> str:
-    """``name`` validated and double-quoted (upper-cased for Snowflake)."""
+    """``name`` validated, folded and quoted as the dialect writes identifiers."""
     check_identifier(name, field=field)
-    return f'"{name.upper()}"' if dialect == "snowflake" else f'"{name}"'
+    return dialect.quote(name)
 
 
 def lit(value: str, dialect: Dialect) -> str:
-    """A string literal. Snowflake treats backslash as an escape inside quotes; DuckDB does not."""
-    escaped = value.replace("'", "''")
-    if dialect == "snowflake":
-        escaped = escaped.replace("\\", "\\\\")
-    return f"'{escaped}'"
+    """A string literal, escaped for the dialect."""
+    return dialect.literal(value)
 
 
 def ts_lit(value: datetime, dialect: Dialect) -> str:
     text = value.isoformat(sep=" ", timespec="microseconds")
-    kind = "TIMESTAMPTZ" if dialect == "duckdb" else "TIMESTAMP_TZ"
-    return f"CAST({lit(text, dialect)} AS {kind})"
+    return f"CAST({lit(text, dialect)} AS {dialect.timestamp_tz})"
 
 
 @dataclass(frozen=True)
@@ -69,20 +63,13 @@ def drop_schema(database: str, schema: str, dialect: Dialect) -> str:
 
 
 def list_schemas(database: str, dialect: Dialect) -> str:
-    """Schemas of a database; Snowflake uses SHOW (no warehouse needed), name in column ``name``."""
-    if dialect == "snowflake":
-        return f"SHOW TERSE SCHEMAS IN DATABASE {ident(database, dialect, field='database')}"
-    return (
-        "SELECT schema_name AS name FROM information_schema.schemata "
-        f"WHERE catalog_name = {lit(check_identifier(database, field='database'), dialect)} ORDER BY 1"
-    )
+    """Schemas of a database, name in column ``name``."""
+    return dialect.list_schemas(database)
 
 
 def swap_schema(database: str, schema: str, other: str, dialect: Dialect) -> str:
-    """Snowflake's atomic metadata swap of two schemas; running it again swaps back."""
-    if dialect != "snowflake":
-        raise ValueError("ALTER SCHEMA ... SWAP WITH exists only on Snowflake")
-    return f"ALTER SCHEMA {schema_ref(database, schema, dialect)} SWAP WITH {schema_ref(database, other, dialect)}"
+    """The atomic metadata swap of two schemas (the ``schema-swap`` cutover); running it again swaps back."""
+    return dialect.swap_schema(database, schema, other)
 
 
 # --- relations -------------------------------------------------------------------------------------
@@ -90,39 +77,19 @@ def swap_schema(database: str, schema: str, other: str, dialect: Dialect) -> str
 
 def list_relations(database: str, schema: str, dialect: Dialect) -> str:
     """Tables and views of a schema: columns ``name`` and ``kind`` (TABLE or VIEW)."""
-    if dialect == "snowflake":
-        return f"SHOW TERSE OBJECTS IN SCHEMA {schema_ref(database, schema, dialect)}"
-    return (
-        "SELECT table_name AS name, CASE WHEN table_type = 'VIEW' THEN 'VIEW' ELSE 'TABLE' END AS kind "
-        "FROM information_schema.tables "
-        f"WHERE table_catalog = {lit(check_identifier(database, field='database'), dialect)} "
-        f"AND upper(table_schema) = {lit(check_identifier(schema, field='schema').upper(), dialect)} "
-        "ORDER BY 1"
-    )
+    return dialect.list_relations(database, schema)
 
 
 def view_definitions(database: str, schema: str, dialect: Dialect) -> str:
     """Name and SQL text of every view in a schema (to tell which colour production reads)."""
-    if dialect == "snowflake":
-        return (
-            "SELECT table_name AS name, view_definition AS sql FROM "
-            f"{ident(database, dialect, field='database')}.information_schema.views "
-            f"WHERE table_schema = {lit(check_identifier(schema, field='schema').upper(), dialect)} ORDER BY 1"
-        )
-    return (
-        "SELECT view_name AS name, sql FROM duckdb_views() "
-        f"WHERE database_name = {lit(check_identifier(database, field='database'), dialect)} "
-        f"AND upper(schema_name) = {lit(check_identifier(schema, field='schema').upper(), dialect)} "
-        "ORDER BY 1"
-    )
+    return dialect.view_definitions(database, schema)
 
 
 def create_view(view: Relation, target: Relation, dialect: Dialect, *, copy_grants: bool = True) -> str:
-    """A consumer view over one colour's relation. On Snowflake ``COPY GRANTS`` keeps the grants of the view
-    it replaces; without it a new view inherits the schema's future grants instead
-    (https://docs.snowflake.com/en/sql-reference/sql/create-view, COPY GRANTS)."""
-    copy = " COPY GRANTS" if dialect == "snowflake" and copy_grants else ""
-    return f"CREATE OR REPLACE VIEW {view.sql(dialect)}{copy} AS SELECT * FROM {target.sql(dialect)}"
+    """A consumer view over one colour's relation; ``copy_grants`` keeps the grants of the view it
+    replaces where the engine has grants (``Dialect.view_options``)."""
+    options = dialect.view_options(copy_grants=copy_grants)
+    return f"CREATE OR REPLACE VIEW {view.sql(dialect)}{options} AS SELECT * FROM {target.sql(dialect)}"
 
 
 def drop_view(view: Relation, dialect: Dialect) -> str:
@@ -139,33 +106,13 @@ def row_count(relation: Relation, dialect: Dialect) -> str:
 
 def columns_of(relation: Relation, dialect: Dialect) -> str:
     """Column names and data types of a relation (columns ``name``, ``type``)."""
-    db = ident(relation.database, dialect, field="database")
-    where = (
-        f"upper(table_schema) = {lit(check_identifier(relation.schema, field='schema').upper(), dialect)} "
-        f"AND upper(table_name) = {lit(check_identifier(relation.name, field='relation').upper(), dialect)}"
-    )
-    if dialect == "snowflake":
-        return (
-            f"SELECT column_name AS name, data_type AS type FROM {db}.information_schema.columns "
-            f"WHERE {where} ORDER BY ordinal_position"
-        )
-    return (
-        "SELECT column_name AS name, data_type AS type FROM information_schema.columns "
-        f"WHERE table_catalog = {lit(relation.database, dialect)} AND {where} ORDER BY ordinal_position"
-    )
+    return dialect.columns_of(relation)
 
 
 def copy_table(target: Relation, source: Relation, dialect: Dialect, *, transient: bool = False) -> str:
-    """A full copy of ``source`` as ``target``: a zero-copy CLONE on Snowflake, CTAS on DuckDB.
-
-    A clone of a transient table must be transient too (Snowflake error 002120, "Transient object cannot be
-    cloned to a permanent object": docs.snowflake.com/en/user-guide/tables-temp-transient); pass the kind of
-    ``source``. DuckDB has one kind of table.
-    """
-    if dialect == "snowflake":
-        kind = "TRANSIENT " if transient else ""
-        return f"CREATE OR REPLACE {kind}TABLE {target.sql(dialect)} CLONE {source.sql(dialect)}"
-    return f"CREATE OR REPLACE TABLE {target.sql(dialect)} AS SELECT * FROM {source.sql(dialect)}"
+    """A full copy of ``source`` as ``target`` (a zero-copy clone where the engine has one); ``transient``
+    is the kind of ``source`` (``Dialect.copy_table``)."""
+    return dialect.copy_table(target, source, transient=transient)
 
 
 def in_list(values: Sequence[str], dialect: Dialect) -> str:
@@ -176,24 +123,10 @@ def in_list(values: Sequence[str], dialect: Dialect) -> str:
 
 
 def list_schemas_created(database: str, like: str, dialect: Dialect) -> str:
-    """Schemas whose name matches the LIKE pattern ``like``, with their creation time.
-
-    Columns ``name`` and ``created_on``. Snowflake: ``SHOW SCHEMAS`` (no warehouse needed); its LIKE is
-    case-insensitive and ``_`` matches any character, so callers re-check names exactly. DuckDB (DuckLake):
-    the catalog's own metadata, where each live schema row names the snapshot that created it.
-    """
-    if dialect == "snowflake":
-        return (
-            f"SHOW SCHEMAS LIKE {lit(like, dialect)} IN DATABASE {ident(database, dialect, field='database')}"
-        )
-    meta = ident(f"__ducklake_metadata_{check_identifier(database, field='database')}", dialect)
-    return (
-        "SELECT s.schema_name AS name, sn.snapshot_time AS created_on "
-        f"FROM {meta}.ducklake_schema AS s "
-        f"JOIN {meta}.ducklake_snapshot AS sn ON sn.snapshot_id = s.begin_snapshot "
-        f"WHERE s.end_snapshot IS NULL AND upper(s.schema_name) LIKE {lit(like.upper(), dialect)} "
-        "ORDER BY 1"
-    )
+    """Schemas whose name matches the LIKE pattern ``like``, with their creation time (columns ``name``
+    and ``created_on``). A LIKE may match more than asked (``_`` is any character, case may fold), so
+    callers re-check names exactly."""
+    return dialect.list_schemas_created(database, like)
 
 
 # --- blue/green shadow schemas and reader grants -----------------------------------------------------
@@ -204,14 +137,15 @@ def replace_schema(database: str, schema: str, dialect: Dialect) -> str:
     return f"CREATE OR REPLACE SCHEMA {schema_ref(database, schema, dialect)}"
 
 
-def _snowflake_only(what: str, dialect: Dialect) -> None:
-    if dialect != "snowflake":
-        raise ValueError(f"{what} exists only on Snowflake (the local engine has no grants)")
+def needs_grants(what: str, dialect: Dialect) -> None:
+    """ValueError unless the dialect has roles and grants."""
+    if not dialect.has_grants:
+        raise ValueError(f"{what} needs an engine with grants ({dialect.name} has none)")
 
 
 def grant_schema_usage(database: str, schema: str, role: str, dialect: Dialect) -> str:
     """Let ``role`` use ``schema`` (without USAGE a role sees none of the schema's objects)."""
-    _snowflake_only("GRANT USAGE ON SCHEMA", dialect)
+    needs_grants("GRANT USAGE ON SCHEMA", dialect)
     return (
         f"GRANT USAGE ON SCHEMA {schema_ref(database, schema, dialect)} "
         f"TO ROLE {ident(role, dialect, field='role')}"
@@ -220,7 +154,7 @@ def grant_schema_usage(database: str, schema: str, role: str, dialect: Dialect) 
 
 def grant_select_on_all_views(database: str, schema: str, role: str, dialect: Dialect) -> str:
     """Let ``role`` read every view that exists in ``schema`` now (not views created later)."""
-    _snowflake_only("GRANT SELECT ON ALL VIEWS IN SCHEMA", dialect)
+    needs_grants("GRANT SELECT ON ALL VIEWS IN SCHEMA", dialect)
     return (
         f"GRANT SELECT ON ALL VIEWS IN SCHEMA {schema_ref(database, schema, dialect)} "
         f"TO ROLE {ident(role, dialect, field='role')}"
@@ -229,7 +163,7 @@ def grant_select_on_all_views(database: str, schema: str, role: str, dialect: Di
 
 def show_grants_on_schema(database: str, schema: str, dialect: Dialect) -> str:
     """The privileges granted on ``schema``: columns ``privilege``, ``granted_to``, ``grantee_name``…"""
-    _snowflake_only("SHOW GRANTS ON SCHEMA", dialect)
+    needs_grants("SHOW GRANTS ON SCHEMA", dialect)
     return f"SHOW GRANTS ON SCHEMA {schema_ref(database, schema, dialect)}"
 
 
@@ -241,16 +175,4 @@ def columns_of_schema(database: str, schema: str, dialect: Dialect) -> str:
 
     One query per schema instead of one per relation (a parity check reads whole consumer schemas).
     """
-    db = check_identifier(database, field="database")
-    upper = check_identifier(schema, field="schema").upper()
-    select = "SELECT table_name AS relation, column_name AS name, data_type AS type FROM "
-    order = " ORDER BY table_name, ordinal_position"
-    if dialect == "snowflake":
-        return (
-            f"{select}{ident(db, dialect, field='database')}.information_schema.columns "
-            f"WHERE table_schema = {lit(upper, dialect)}{order}"
-        )
-    return (
-        f"{select}information_schema.columns WHERE table_catalog = {lit(db, dialect)} "
-        f"AND upper(table_schema) = {lit(upper, dialect)}{order}"
-    )
+    return dialect.columns_of_schema(database, schema)

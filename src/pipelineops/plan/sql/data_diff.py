@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pipelineops.plan.sql.common import Dialect, Relation, ident
+from pipelineops.plan.sql.common import Relation, ident
+from pipelineops.plan.sql.dialect import Dialect
 
 Side = Literal["added", "removed"]
 BUCKETS = 10_000
@@ -171,12 +172,8 @@ def profile(relation: Relation, columns: Sequence[ProfileColumn], dialect: Diale
 def session_timeout(seconds: int, dialect: Dialect) -> tuple[str, ...]:
     """Snowflake cancels any statement of the session that runs longer than ``seconds``; the local engine
     has no statement timeout (the command checks the budget between statements)."""
-    if dialect != "snowflake":
-        return ()
-    return (f"ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = {int(seconds)}",)
+    return tuple(dialect.statement_timeout(seconds))
 
 
 def session_timeout_reset(dialect: Dialect) -> tuple[str, ...]:
-    if dialect != "snowflake":
-        return ()
-    return ("ALTER SESSION UNSET STATEMENT_TIMEOUT_IN_SECONDS",)
+    return tuple(dialect.statement_timeout_reset())

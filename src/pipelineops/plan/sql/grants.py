@@ -1,5 +1,6 @@
-"""Snowflake grant statements: what a shadow schema copies from its consumer schema, and what
-verify-grants reads. The local engine has no grants, so every function here is Snowflake-only.
+"""Grant statements: what a shadow schema copies from its consumer schema, and what verify-grants reads.
+Every function here needs a dialect with grants (``Dialect.has_grants``; the local engine has none). The
+text is Snowflake's, the only engine with grants so far.
 
 Sources: https://docs.snowflake.com/en/sql-reference/sql/grant-privilege (privileges on a schema, ON FUTURE,
 WITH GRANT OPTION), https://docs.snowflake.com/en/sql-reference/sql/show-grants (SHOW GRANTS ON / TO ROLE,
@@ -12,7 +13,8 @@ from __future__ import annotations
 import re
 
 from pipelineops.plan.identifiers import check_identifier
-from pipelineops.plan.sql.common import Dialect, Relation, ident, lit, schema_ref
+from pipelineops.plan.sql.common import Relation, ident, lit, needs_grants, schema_ref
+from pipelineops.plan.sql.dialect import Dialect
 
 #: a privilege word as SHOW GRANTS reports it: ``USAGE``, ``MONITOR``, ``CREATE VIEW``, ``ADD SEARCH OPTIMIZATION``
 PRIVILEGE = re.compile(r"[A-Z][A-Z]*(?: [A-Z]+)*\Z")
@@ -29,11 +31,6 @@ FUTURE_OBJECTS = {
 }
 
 
-def _snowflake(what: str, dialect: Dialect) -> None:
-    if dialect != "snowflake":
-        raise ValueError(f"{what} exists only on Snowflake (the local engine has no grants)")
-
-
 def _privilege(privilege: str) -> str:
     if not PRIVILEGE.match(privilege):
         raise ValueError(f"not a privilege: {privilege!r}")
@@ -43,17 +40,13 @@ def _privilege(privilege: str) -> str:
 def clone_schema(database: str, schema: str, source: str, dialect: Dialect) -> str:
     """``schema`` replaced by a zero-copy clone of ``source``: its objects, with the grants on them (a clone
     of a schema does not inherit the grants on the source schema itself)."""
-    _snowflake("CREATE SCHEMA … CLONE", dialect)
-    return (
-        f"CREATE OR REPLACE SCHEMA {schema_ref(database, schema, dialect)} "
-        f"CLONE {schema_ref(database, source, dialect)}"
-    )
+    return dialect.clone_schema(database, schema, source)
 
 
 def grant_on_schema(
     database: str, schema: str, privilege: str, role: str, dialect: Dialect, *, grant_option: bool = False
 ) -> str:
-    _snowflake("GRANT … ON SCHEMA", dialect)
+    needs_grants("GRANT … ON SCHEMA", dialect)
     option = " WITH GRANT OPTION" if grant_option else ""
     return (
         f"GRANT {_privilege(privilege)} ON SCHEMA {schema_ref(database, schema, dialect)} "
@@ -72,7 +65,7 @@ def grant_on_future(
     grant_option: bool = False,
 ) -> str:
     """A future grant: ``privilege`` on every ``object_type`` created in ``schema`` from now on."""
-    _snowflake("GRANT … ON FUTURE", dialect)
+    needs_grants("GRANT … ON FUTURE", dialect)
     plural = FUTURE_OBJECTS[object_type]
     option = " WITH GRANT OPTION" if grant_option else ""
     return (
@@ -82,27 +75,27 @@ def grant_on_future(
 
 
 def enable_managed_access(database: str, schema: str, dialect: Dialect) -> str:
-    _snowflake("ALTER SCHEMA … ENABLE MANAGED ACCESS", dialect)
+    needs_grants("ALTER SCHEMA … ENABLE MANAGED ACCESS", dialect)
     return f"ALTER SCHEMA {schema_ref(database, schema, dialect)} ENABLE MANAGED ACCESS"
 
 
 def show_future_grants_in_schema(database: str, schema: str, dialect: Dialect) -> str:
     """Columns ``privilege``, ``grant_on``, ``name``, ``grant_to``, ``grantee_name``, ``grant_option``."""
-    _snowflake("SHOW FUTURE GRANTS", dialect)
+    needs_grants("SHOW FUTURE GRANTS", dialect)
     return f"SHOW FUTURE GRANTS IN SCHEMA {schema_ref(database, schema, dialect)}"
 
 
 def show_schema(database: str, schema: str, dialect: Dialect) -> str:
     """The schema's ``SHOW SCHEMAS`` row (column ``options`` says ``MANAGED ACCESS``); LIKE is a pattern
     (``_`` matches any character), so callers pick the row whose ``name`` is ``schema`` exactly."""
-    _snowflake("SHOW SCHEMAS", dialect)
+    needs_grants("SHOW SCHEMAS", dialect)
     name = check_identifier(schema, field="schema").upper()
     return f"SHOW SCHEMAS LIKE {lit(name, dialect)} IN DATABASE {ident(database, dialect, field='database')}"
 
 
 def show_grants_to_role(role: str, dialect: Dialect) -> str:
     """Every privilege granted to ``role``: columns ``privilege``, ``granted_on``, ``name``, ``grantee_name``."""
-    _snowflake("SHOW GRANTS TO ROLE", dialect)
+    needs_grants("SHOW GRANTS TO ROLE", dialect)
     return f"SHOW GRANTS TO ROLE {ident(role, dialect, field='role')}"
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from pipelineops.plan.sql.common import Dialect, ident, lit, schema_ref, ts_lit
+from pipelineops.plan.sql.common import ident, lit, schema_ref, ts_lit
+from pipelineops.plan.sql.dialect import Dialect
 
 SCHEMA_VERSION = 1
 STATE = "DEPLOY_STATE"
@@ -39,16 +40,12 @@ STATE_COLUMNS: tuple[str, ...] = (
 _TIMESTAMPS = {"started_at", "finished_at"}
 
 
-def _ts_type(dialect: Dialect) -> str:
-    return "TIMESTAMPTZ" if dialect == "duckdb" else "TIMESTAMP_TZ"
-
-
 def table(database: str, schema: str, name: str, dialect: Dialect) -> str:
     return f"{schema_ref(database, schema, dialect)}.{ident(name, dialect)}"
 
 
 def migrations(database: str, schema: str, dialect: Dialect) -> tuple[str, ...]:
-    ts = _ts_type(dialect)
+    ts = dialect.timestamp_tz
     text = "VARCHAR"
     cols = ", ".join(
         f"{c} {ts if c in _TIMESTAMPS else ('BIGINT' if c == 'elapsed_ms' else text)}" for c in STATE_COLUMNS

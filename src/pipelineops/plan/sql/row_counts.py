@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from pipelineops.plan.sql.common import Dialect, lit, ts_lit
+from pipelineops.plan.sql.common import lit, ts_lit
+from pipelineops.plan.sql.dialect import Dialect
 from pipelineops.plan.sql.journal import table
 
 ROW_COUNTS = "DEPLOY_ROW_COUNTS"
@@ -18,7 +19,7 @@ SOURCES = ("deploy", "scheduled")
 
 
 def migration(database: str, schema: str, dialect: Dialect) -> str:
-    ts = "TIMESTAMPTZ" if dialect == "duckdb" else "TIMESTAMP_TZ"
+    ts = dialect.timestamp_tz
     return (
         f"CREATE TABLE IF NOT EXISTS {table(database, schema, ROW_COUNTS, dialect)} "
         f"(environment VARCHAR, deploy_id VARCHAR, model VARCHAR, row_count BIGINT, recorded_at {ts}, "
@@ -75,7 +76,7 @@ COMMITS = "DEPLOY_COMMITS"
 
 
 def commits_migration(database: str, schema: str, dialect: Dialect) -> str:
-    ts = "TIMESTAMPTZ" if dialect == "duckdb" else "TIMESTAMP_TZ"
+    ts = dialect.timestamp_tz
     return (
         f"CREATE TABLE IF NOT EXISTS {table(database, schema, COMMITS, dialect)} "
         f"(environment VARCHAR, deploy_id VARCHAR, git_sha VARCHAR, committed_at {ts})"

@@ -1,7 +1,7 @@
 """Branch protection as code: parse the desired state, diff it against the current one.
 
 PURE. The spec (``.github/branch-protection.yml``, already loaded from YAML) and the current protection
-(already read from the GitHub API by ``pipelineops.github.protection``) come in as values; an ordered tuple
+(already read from the GitHub API by ``pipelineops.github.protect_branch``) come in as values; an ordered tuple
 of changes, each with one human-readable line, comes out. ``--dry-run`` prints exactly these changes; a
 real run applies the whole desired state in one request and then diffs again to verify it.
 """
@@ -168,7 +168,7 @@ def diff(desired: Protection, current: Protection | None) -> tuple[Change, ...]:
     return tuple(changes)
 
 
-def plan_branch_protection(
+def protect_branch_plan(
     *, repo: str, branch: str, desired: Protection, current: Protection | None
 ) -> ProtectionPlan:
     """Desired vs current for one branch, as a plan the command prints (dry run) or applies."""

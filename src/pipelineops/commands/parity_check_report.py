@@ -6,16 +6,14 @@ import time
 from dataclasses import asdict
 
 from pipelineops.config import EnvironmentConfig
-from pipelineops.plan import parity
+from pipelineops.engines.factory import warehouse
+from pipelineops.plan import parity_check
 from pipelineops.plan.steps import Plan, render_plan
 from pipelineops.report.model import Advice, Annotation, Conclusion, Section, StageReport
 
 
 def where(env: EnvironmentConfig) -> str:
-    if env.engine == "duckdb":
-        return f"local warehouse {env.local_dir}"
-    assert env.snowflake is not None
-    return f"Snowflake {env.snowflake.account}, database {env.database}"
+    return warehouse(env).label
 
 
 def _settings(
@@ -44,12 +42,13 @@ def dry_run_report(
     facts = [
         (
             env.name,
-            where(env) + (" (exists)" if env.engine == "duckdb" else " (not connected in a dry run)"),
+            where(env)
+            + (" (exists)" if warehouse(env).local_catalog is not None else " (not connected in a dry run)"),
         )
         for env in envs
     ]
     return StageReport(
-        stage=parity.STAGE,
+        stage=parity_check.STAGE,
         conclusion="skipped",
         title=f"Dry run: would compare {envs[0].name} with {envs[1].name} (nothing read)",
         facts=(*facts, *_settings(wanted, pct, strict, plans)),
@@ -69,7 +68,9 @@ def dry_run_report(
     )
 
 
-def _relation_rows(checked: parity.Snapshot, reference: parity.Snapshot) -> tuple[tuple[str, ...], ...]:
+def _relation_rows(
+    checked: parity_check.Snapshot, reference: parity_check.Snapshot
+) -> tuple[tuple[str, ...], ...]:
     mine = {r.key: r for r in checked.relations}
     theirs = {r.key: r for r in reference.relations}
     rows = []
@@ -92,15 +93,15 @@ def _relation_rows(checked: parity.Snapshot, reference: parity.Snapshot) -> tupl
 def report(
     envs: tuple[EnvironmentConfig, ...],
     plans: tuple[Plan, ...],
-    checked: parity.Snapshot,
-    reference: parity.Snapshot,
-    findings: tuple[parity.Finding, ...],
+    checked: parity_check.Snapshot,
+    reference: parity_check.Snapshot,
+    findings: tuple[parity_check.Finding, ...],
     wanted: tuple[str, ...],
     pct: float,
     strict: bool,
     started: float,
 ) -> StageReport:
-    fails, warns = parity.count(findings, "fail"), parity.count(findings, "warn")
+    fails, warns = parity_check.count(findings, "fail"), parity_check.count(findings, "warn")
     env, ref = checked.environment, reference.environment
     conclusion: Conclusion = "failure" if fails else ("neutral" if warns else "success")
     if fails:
@@ -129,10 +130,10 @@ def report(
         ),
     ]
     return StageReport(
-        stage=parity.STAGE,
+        stage=parity_check.STAGE,
         conclusion=conclusion,
         title=title,
-        advice=(Advice(f"See runbooks/{parity.RUNBOOK} for each kind of finding."),) if fails else (),
+        advice=(Advice(f"See runbooks/{parity_check.RUNBOOK} for each kind of finding."),) if fails else (),
         facts=(*facts, *_settings(wanted, pct, strict, plans)),
         sections=tuple(sections),
         annotations=tuple(

@@ -16,7 +16,7 @@ from github.Branch import Branch
 
 from pipelineops.errors import UserError
 from pipelineops.github.client import make_client
-from pipelineops.plan.branch_protection import RUNBOOK, Protection, Reviews, StatusChecks
+from pipelineops.plan.protect_branch import RUNBOOK, Protection, Reviews, StatusChecks
 
 logger = logging.getLogger(__name__)
 

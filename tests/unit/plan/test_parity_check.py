@@ -1,4 +1,4 @@
-"""plan/parity.py: the read plan of one environment and the pure diff of two snapshots."""
+"""plan/parity_check.py: the read plan of one environment and the pure diff of two snapshots."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pytest
 from tests.sqlcheck.snowflake_check import check_snowflake_sql
 
 from pipelineops.errors import UserError
-from pipelineops.plan import parity
-from pipelineops.plan.parity import Column, Finding, Grant, RelationFacts, Snapshot
+from pipelineops.plan import parity_check
+from pipelineops.plan.parity_check import Column, Finding, Grant, RelationFacts, Snapshot
+from pipelineops.plan.sql import DUCKDB, SNOWFLAKE
 
 ORDERS = (Column("order_id", "BIGINT"), Column("amount", "DECIMAL(18,2)"))
 
@@ -25,16 +26,16 @@ def snap(env: str, *relations: RelationFacts, schemas: tuple[str, ...] = ("MARTS
 
 
 def diff(staging: Snapshot, prod: Snapshot, *, pct: float = 10.0, strict: bool = False, schemas=("MARTS",)):
-    return parity.diff(staging, prod, schemas=schemas, row_count_pct=pct, strict=strict)
+    return parity_check.diff(staging, prod, schemas=schemas, row_count_pct=pct, strict=strict)
 
 
 # --- inputs ------------------------------------------------------------------------------------------
 
 
 def test_schemas_default_to_the_config_and_are_validated_upper_cased_and_deduplicated() -> None:
-    assert parity.parse_schemas(None, ("MARTS",)) == ("MARTS",)
-    assert parity.parse_schemas("  ", ("MARTS",)) == ("MARTS",)
-    assert parity.parse_schemas("marts, Staging,MARTS", ()) == ("MARTS", "STAGING")
+    assert parity_check.parse_schemas(None, ("MARTS",)) == ("MARTS",)
+    assert parity_check.parse_schemas("  ", ("MARTS",)) == ("MARTS",)
+    assert parity_check.parse_schemas("marts, Staging,MARTS", ()) == ("MARTS", "STAGING")
 
 
 @pytest.mark.parametrize(
@@ -47,30 +48,30 @@ def test_schemas_default_to_the_config_and_are_validated_upper_cased_and_dedupli
 )
 def test_hostile_or_empty_schema_names_are_refused(text: str, message: str) -> None:
     with pytest.raises(UserError, match=message):
-        parity.parse_schemas(text, ("MARTS",))
+        parity_check.parse_schemas(text, ("MARTS",))
 
 
 def test_row_count_pct_defaults_to_the_config_and_accepts_numbers() -> None:
-    assert parity.parse_pct(None, 10.0) == 10.0
-    assert parity.parse_pct("", 10.0) == 10.0
-    assert parity.parse_pct(" 2.5 ", 10.0) == 2.5
-    assert parity.parse_pct("0", 10.0) == 0.0
+    assert parity_check.parse_pct(None, 10.0) == 10.0
+    assert parity_check.parse_pct("", 10.0) == 10.0
+    assert parity_check.parse_pct(" 2.5 ", 10.0) == 2.5
+    assert parity_check.parse_pct("0", 10.0) == 0.0
 
 
 @pytest.mark.parametrize("text", ["-1", "five", "nan", "inf"])
 def test_row_count_pct_must_be_a_finite_non_negative_number(text: str) -> None:
     with pytest.raises(UserError, match="not a percentage"):
-        parity.parse_pct(text, 10.0)
+        parity_check.parse_pct(text, 10.0)
 
 
 # --- the read plan -------------------------------------------------------------------------------------
 
 
 def test_local_read_plan_has_one_listing_per_schema_and_no_grants() -> None:
-    plan = parity.read_plan(
+    plan = parity_check.read_plan(
         environment="staging",
         database="lake",
-        dialect="duckdb",
+        dialect=DUCKDB,
         schemas=("MARTS", "STAGING"),
         reader_roles=("R",),
     )
@@ -88,10 +89,10 @@ def test_local_read_plan_has_one_listing_per_schema_and_no_grants() -> None:
 
 
 def test_snowflake_read_plan_reads_the_reader_roles_grants_and_passes_the_strict_check() -> None:
-    plan = parity.read_plan(
+    plan = parity_check.read_plan(
         environment="prod",
         database="ANALYTICS",
-        dialect="snowflake",
+        dialect=SNOWFLAKE,
         schemas=("MARTS",),
         reader_roles=("REPORTER",),
     )
@@ -99,12 +100,12 @@ def test_snowflake_read_plan_reads_the_reader_roles_grants_and_passes_the_strict
     for step in plan.steps:
         for stmt in step.sql:
             check_snowflake_sql(stmt)
-    check_snowflake_sql(parity.row_count_sql("ANALYTICS", "MARTS", "dim_products", "snowflake"))
+    check_snowflake_sql(parity_check.row_count_sql("ANALYTICS", "MARTS", "dim_products", SNOWFLAKE))
 
 
 def test_snowflake_read_plan_without_reader_roles_says_grants_are_not_compared() -> None:
-    plan = parity.read_plan(
-        environment="prod", database="ANALYTICS", dialect="snowflake", schemas=("MARTS",), reader_roles=()
+    plan = parity_check.read_plan(
+        environment="prod", database="ANALYTICS", dialect=SNOWFLAKE, schemas=("MARTS",), reader_roles=()
     )
     assert plan.step("grants").sql == ()
     assert "no environments.<env>.reader_roles" in plan.step("grants").why
@@ -112,8 +113,8 @@ def test_snowflake_read_plan_without_reader_roles_says_grants_are_not_compared()
 
 def test_row_count_sql_refuses_a_hostile_relation_name() -> None:
     with pytest.raises(UserError, match="not a plain identifier"):
-        parity.row_count_sql("lake", "MARTS", 'x"; DROP TABLE y; --', "duckdb")
-    assert parity.row_count_sql("lake", "MARTS", "dim_products", "duckdb") == (
+        parity_check.row_count_sql("lake", "MARTS", 'x"; DROP TABLE y; --', DUCKDB)
+    assert parity_check.row_count_sql("lake", "MARTS", "dim_products", DUCKDB) == (
         'SELECT COUNT(*) AS n FROM "lake"."MARTS"."dim_products"'
     )
 
@@ -122,7 +123,7 @@ def test_row_count_sql_refuses_a_hostile_relation_name() -> None:
 
 
 def test_present_schemas_keep_the_wanted_order_whatever_the_listing_case() -> None:
-    assert parity.present_schemas(["main", "marts", "STAGING"], ("STAGING", "MARTS", "RAW")) == (
+    assert parity_check.present_schemas(["main", "marts", "STAGING"], ("STAGING", "MARTS", "RAW")) == (
         "STAGING",
         "MARTS",
     )
@@ -130,7 +131,7 @@ def test_present_schemas_keep_the_wanted_order_whatever_the_listing_case() -> No
 
 def test_group_columns_by_relation_in_order() -> None:
     rows = [("dim_a", "id", "BIGINT"), ("DIM_A", "name", "VARCHAR"), ("dim_b", "x", "INT")]
-    assert parity.group_columns(rows) == {
+    assert parity_check.group_columns(rows) == {
         "DIM_A": (Column("id", "BIGINT"), Column("name", "VARCHAR")),
         "DIM_B": (Column("x", "INT"),),
     }
@@ -144,7 +145,7 @@ def test_grants_from_keeps_only_the_reader_roles_privileges() -> None:
         {"privilege": "USAGE", "granted_to": "SHARE", "grantee_name": "REPORTER"},
         {"privilege": "MONITOR", "granted_to": "ROLE", "grantee_name": "reporter"},
     ]
-    assert parity.grants_from("marts", rows, ("reporter",)) == (
+    assert parity_check.grants_from("marts", rows, ("reporter",)) == (
         Grant("MARTS", "REPORTER", "MONITOR"),
         Grant("MARTS", "REPORTER", "USAGE"),
     )
@@ -207,10 +208,10 @@ def test_rows_where_the_reference_has_none_are_new_rows() -> None:
 
 
 def test_row_delta_pct() -> None:
-    assert parity.row_delta_pct(100, 100) == 0.0
-    assert parity.row_delta_pct(50, 100) == 50.0
-    assert parity.row_delta_pct(150, 100) == 50.0
-    assert math.isinf(parity.row_delta_pct(1, 0))
+    assert parity_check.row_delta_pct(100, 100) == 0.0
+    assert parity_check.row_delta_pct(50, 100) == 50.0
+    assert parity_check.row_delta_pct(150, 100) == 50.0
+    assert math.isinf(parity_check.row_delta_pct(1, 0))
 
 
 def test_strict_makes_every_warning_a_failure() -> None:
@@ -225,7 +226,7 @@ def test_failures_come_before_warnings() -> None:
     staging = snap("staging", rel("a", rows=500), rel("b", columns=ORDERS[:1]))
     found = diff(staging, snap("prod", rel("a"), rel("b")))
     assert [(f.severity, f.subject) for f in found] == [("fail", "MARTS.b.amount"), ("warn", "MARTS.a")]
-    assert parity.count(found, "fail") == parity.count(found, "warn") == 1
+    assert parity_check.count(found, "fail") == parity_check.count(found, "warn") == 1
 
 
 def test_a_schema_missing_on_one_side_fails_once_and_on_neither_side_warns() -> None:

@@ -9,14 +9,14 @@ import pytest
 import yaml
 
 from pipelineops.errors import UserError
-from pipelineops.plan.branch_protection import (
+from pipelineops.plan.protect_branch import (
     UNPROTECTED,
     Protection,
     Reviews,
     StatusChecks,
     diff,
     parse_spec,
-    plan_branch_protection,
+    protect_branch_plan,
     render_plan,
 )
 
@@ -43,7 +43,7 @@ def _spec(**branch: Any) -> dict[str, Any]:
 
 def test_diff_of_identical_states_is_empty() -> None:
     assert diff(DESIRED, DESIRED) == ()
-    plan = plan_branch_protection(repo="o/r", branch="main", desired=DESIRED, current=DESIRED)
+    plan = protect_branch_plan(repo="o/r", branch="main", desired=DESIRED, current=DESIRED)
     assert plan.in_sync
     assert (
         render_plan(plan) == "Branch protection for o/r@main: already matches the desired state (0 changes)"
@@ -121,7 +121,7 @@ def test_review_count_change_is_one_line() -> None:
 
 
 def test_render_plan_numbers_the_changes() -> None:
-    plan = plan_branch_protection(
+    plan = protect_branch_plan(
         repo="o/r", branch="main", desired=Protection(enforce_admins=True), current=Protection()
     )
     assert render_plan(plan) == (

@@ -147,7 +147,7 @@ def read_plan(
 ) -> Plan:
     """The read-only queries of one environment. ``relations``, ``columns`` and ``grants`` hold one
     statement per schema, in the order of ``schemas``; each runs only when ``schemas`` found it."""
-    if dialect != "snowflake":
+    if not dialect.has_grants:
         grants = Step("grants", f"grants: {NO_LOCAL_GRANTS}", action="note")
     elif not reader_roles:
         grants = Step("grants", f"grants: {NO_READER_ROLES}", action="note")
