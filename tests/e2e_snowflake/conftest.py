@@ -29,6 +29,7 @@ from tests.snowflake_lanes.lane import CONFIG, PROFILES, SqlLane, identifier, in
 from tests.snowflake_lanes.scenarios import Group, Scenario
 from tests.sqlcheck.snowflake_check import check_snowflake_sql
 
+
 @pytest.fixture(scope="session")
 def pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -167,19 +168,9 @@ def make_lane(server: dict[str, Any], shim: Shim, pem: str, sent: Sent) -> LaneF
             config=CONFIG.format(database=database, reporter="REPORTER", snowflake=indent(snowflake_block)),
             profiles=PROFILES.format(connection=indent([*connection, "protocol: http"]), threads=1),
         )
-        return EmulatorLane(
-            root, database, server=server, shim=shim, pem=pem, sent=sent, checked=len(sent)
-        )
+        return EmulatorLane(root, database, server=server, shim=shim, pem=pem, sent=sent, checked=len(sent))
 
     return _make
-
-
-@pytest.fixture
-def lane(tmp_path: Path, make_lane: LaneFactory, request: pytest.FixtureRequest) -> Iterator[EmulatorLane]:
-    """A fresh workspace and database; at the end, every statement pipelineops sent is checked."""
-    made = make_lane(tmp_path, request.node.name)
-    yield made
-    made.check_sent()
 
 
 @pytest.fixture(scope="module")

@@ -44,42 +44,46 @@ def _databases(server: dict[str, Any]) -> set[str]:
 def test_a_live_lane_reads_back_what_it_did_and_cleans_up_after_a_failure(
     server: dict[str, Any], pem: str, shim: Shim, tmp_path: Path
 ) -> None:
-    with pytest.raises(RuntimeError, match="the scenario failed"):  # noqa: PT012 - the whole lane's life
-        with open_lane(_settings(server, pem), tmp_path, "look-ups", "T1") as lane:
-            db, reporter, analyst = lane.database, lane.role("REPORTER"), lane.role("ANALYST")
-            assert db == "PIPELINEOPS_T_T1_LOOK_UPS" and db in _databases(server)
-            assert (reporter, analyst) == (f"{db}_REPORTER", f"{db}_ANALYST")
-            assert {reporter, analyst} <= shim.roles
-            for statement in (
-                f"CREATE SCHEMA {db}.S",
-                f"CREATE TRANSIENT TABLE {db}.S.T (ID INT)",
-                f"CREATE TABLE {db}.S.P (ID INT)",
-                f"CREATE VIEW {db}.S.V AS SELECT * FROM {db}.S.T",
-                f'GRANT USAGE ON SCHEMA "{db}"."S" TO ROLE "{reporter}"',
-                f'GRANT SELECT ON VIEW "{db}"."S"."V" TO ROLE "{analyst}"',
-                f'GRANT SELECT ON FUTURE VIEWS IN SCHEMA "{db}"."S" TO ROLE "{reporter}"',
-                f'ALTER SCHEMA "{db}"."S" ENABLE MANAGED ACCESS',
-            ):
-                lane.query(statement)
-            assert (lane.table_kind("S", "T"), lane.table_kind("S", "P")) == ("TRANSIENT", "TABLE")
-            assert lane.tables("S") == {"T", "P"}
-            assert "S" in lane.schemas()
-            assert lane.roles_with("USAGE", "SCHEMA", "S") == {reporter}
-            assert lane.roles_with("SELECT", "VIEW", "S", "V") == {analyst}
-            assert lane.future_grants("S") == {("SELECT", "VIEW", reporter)}
-            assert lane.managed_access("S") and not lane.managed_access("PUBLIC")
-            lane.pause = 0.01
-            assert lane.moment() < lane.moment()  # the warehouse's clock
-            config = load_config(lane.root / "pipelineops.yml")
-            assert config.environments["prod"].database == db
-            assert f"reader_roles: [{reporter}]" in (lane.root / "pipelineops.yml").read_text()
-            raise RuntimeError("the scenario failed")
+    with (
+        pytest.raises(RuntimeError, match="the scenario failed"),
+        open_lane(_settings(server, pem), tmp_path, "look-ups", "T1") as lane,
+    ):
+        db, reporter, analyst = lane.database, lane.role("REPORTER"), lane.role("ANALYST")
+        assert db == "PIPELINEOPS_T_T1_LOOK_UPS" and db in _databases(server)
+        assert (reporter, analyst) == (f"{db}_REPORTER", f"{db}_ANALYST")
+        assert {reporter, analyst} <= shim.roles
+        for statement in (
+            f"CREATE SCHEMA {db}.S",
+            f"CREATE TRANSIENT TABLE {db}.S.T (ID INT)",
+            f"CREATE TABLE {db}.S.P (ID INT)",
+            f"CREATE VIEW {db}.S.V AS SELECT * FROM {db}.S.T",
+            f'GRANT USAGE ON SCHEMA "{db}"."S" TO ROLE "{reporter}"',
+            f'GRANT SELECT ON VIEW "{db}"."S"."V" TO ROLE "{analyst}"',
+            f'GRANT SELECT ON FUTURE VIEWS IN SCHEMA "{db}"."S" TO ROLE "{reporter}"',
+            f'ALTER SCHEMA "{db}"."S" ENABLE MANAGED ACCESS',
+        ):
+            lane.query(statement)
+        assert (lane.table_kind("S", "T"), lane.table_kind("S", "P")) == ("TRANSIENT", "TABLE")
+        assert lane.tables("S") == {"T", "P"}
+        assert "S" in lane.schemas()
+        assert lane.roles_with("USAGE", "SCHEMA", "S") == {reporter}
+        assert lane.roles_with("SELECT", "VIEW", "S", "V") == {analyst}
+        assert lane.future_grants("S") == {("SELECT", "VIEW", reporter)}
+        assert lane.managed_access("S") and not lane.managed_access("PUBLIC")
+        lane.pause = 0.01
+        assert lane.moment() < lane.moment()  # the warehouse's clock
+        config = load_config(lane.root / "pipelineops.yml")
+        assert config.environments["prod"].database == db
+        assert f"reader_roles: [{reporter}]" in (lane.root / "pipelineops.yml").read_text()
+        raise RuntimeError("the scenario failed")
     assert "PIPELINEOPS_T_T1_LOOK_UPS" not in _databases(server)
     assert not {r for r in shim.roles if r.startswith("PIPELINEOPS_T_T1_")}
     assert not [g for g in shim.grants if g.key[0] == "PIPELINEOPS_T_T1_LOOK_UPS"]
 
 
-def test_pipelineops_runs_on_the_live_lanes_workspace(server: dict[str, Any], pem: str, tmp_path: Path) -> None:
+def test_pipelineops_runs_on_the_live_lanes_workspace(
+    server: dict[str, Any], pem: str, tmp_path: Path
+) -> None:
     """The workspace's pipelineops.yml and the key reach the warehouse: a runtime creates the journal, and
     ``status`` reads it through the CLI."""
     with open_lane(_settings(server, pem), tmp_path, "status", "T2") as lane:

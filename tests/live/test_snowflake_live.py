@@ -132,7 +132,9 @@ class LiveLanes:
         if scenario.group not in self.groups:
             stack = ExitStack()
             try:
-                lane = stack.enter_context(open_lane(self.settings, self.base / group.name, group.name, self.tag))
+                lane = stack.enter_context(
+                    open_lane(self.settings, self.base / group.name, group.name, self.tag)
+                )
                 assert group.setup is not None
                 group.setup(lane)
             except BaseException as exc:

@@ -349,7 +349,9 @@ class SqlLane:
         return set(table_kinds(self.show(f"SHOW TABLES IN SCHEMA {self.database}.{schema}")))
 
     def roles_with(self, privilege: str, on: str, schema: str, name: str = "") -> set[str]:
-        target = f"SCHEMA {self.database}.{schema}" if on == "SCHEMA" else f"{on} {self.database}.{schema}.{name}"
+        target = (
+            f"SCHEMA {self.database}.{schema}" if on == "SCHEMA" else f"{on} {self.database}.{schema}.{name}"
+        )
         return grantee_roles(self.show(f"SHOW GRANTS ON {target}"), privilege)
 
     def future_grants(self, schema: str) -> set[tuple[str, str, str]]:

@@ -19,6 +19,7 @@ at the emulator and run its code without an account.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 from collections.abc import Iterator, Mapping
@@ -43,8 +44,8 @@ def missing(environ: Mapping[str, str]) -> list[str]:
 def run_tag(environ: Mapping[str, str]) -> str:
     """What makes this process's identifiers unique on the account: the CI run (when there is one) and
     random bits."""
-    run = environ.get("GITHUB_RUN_ID", "")
-    return identifier(run, secrets.token_hex(4))
+    run = re.sub(r"[^A-Za-z0-9]+", "_", environ.get("GITHUB_RUN_ID", ""))
+    return "_".join(p for p in (run, secrets.token_hex(4).upper()) if p)
 
 
 @dataclass(frozen=True)
@@ -136,10 +137,14 @@ class LiveSettings:
         return kwargs
 
 
+def create_role(role: str) -> str:
+    return f'CREATE ROLE IF NOT EXISTS "{role}"'
+
+
 def admin_statements(database: str, roles: list[str]) -> tuple[list[str], list[str]]:
     """What the test role runs around a lane: (before, after). The after statements run in ``finally``."""
-    before = [f"CREATE DATABASE {database}", *(f"CREATE ROLE IF NOT EXISTS {r}" for r in roles)]
-    after = [*(f"DROP ROLE IF EXISTS {r}" for r in roles), f"DROP DATABASE IF EXISTS {database}"]
+    before = [f'CREATE DATABASE "{database}"', *(create_role(r) for r in roles)]
+    after = [*(f'DROP ROLE IF EXISTS "{r}"' for r in roles), f'DROP DATABASE IF EXISTS "{database}"']
     return before, after
 
 
@@ -189,7 +194,7 @@ class LiveLane(SqlLane):
         """``<database>_<name>``, created on first use and dropped with the lane."""
         role = identifier(self.database, name)
         if role not in self.roles:
-            self.query(f"CREATE ROLE IF NOT EXISTS {role}")
+            self.query(create_role(role))
             self.roles.append(role)
         return role
 

@@ -529,7 +529,7 @@ def _before_statement(query_type: str | None, days: int, problem: str) -> Callab
     def scenario(lane: Lane) -> None:
         """Finding L1: BEFORE (STATEMENT) takes DML query ids younger than 14 days; anything else is refused
         before the lock, naming the fix, and nothing is written."""
-        qid = f"01b2c3d4-0000-1111-0000-{len(problem):012d}"  # one id per case (the shim lives for the module)
+        qid = f"01b2c3d4-0000-1111-0000-{len(problem):012d}"  # one id per case (the shim outlives a case)
         if query_type:
             _shim(lane).queries[qid] = (query_type, datetime.now(UTC) - timedelta(days=days, minutes=5))
         rows = len(lane.query(f"SELECT * FROM {lane.database}.PIPELINEOPS.DEPLOY_STATE"))
@@ -586,7 +586,9 @@ def the_audit_package_builds_on_dbt_snowflake(lane: Lane) -> None:
         rt.close()
         (project / "packages.yml").unlink()
     assert build.ok, "\n".join(build.output_tail[-40:])
-    rows = lane.query(f"SELECT environment, deploys, attempts, failures FROM {lane.database}.ANALYTICS.AUDIT_DORA")
+    rows = lane.query(
+        f"SELECT environment, deploys, attempts, failures FROM {lane.database}.ANALYTICS.AUDIT_DORA"
+    )
     assert rows == [("prod", 1, 1, 0)]
 
 
