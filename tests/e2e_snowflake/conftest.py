@@ -1,10 +1,15 @@
-"""The Snowflake end-to-end lane: every stage through ``pipelineops.cli.main`` with the real SnowflakeEngine
-and connector, against fakesnow's HTTP server (in this process) plus the semantics shim (shim.py), and
-dbt-snowflake (a subprocess, as in production) building the small project in ``project/`` on the same server.
+"""The emulator lane of the Snowflake scenarios (``tests/snowflake_lanes/scenarios.py``): every stage through
+``pipelineops.cli.main`` with the real SnowflakeEngine and connector, against fakesnow's HTTP server (in this
+process) plus the semantics shim (shim.py), and dbt-snowflake (a subprocess, as in production) building the
+small project in ``project/`` on the same server.
 
-Each test gets its own database on the emulator. The server, the shim and the statement recorder live for
-one test module (they patch fakesnow and the connector in this process; other modules stay untouched). Every statement pipelineops sends (recorded at the
-connector, in this process; dbt's run in its subprocess) must pass the strict static check.
+Each test module runs one group of the registry (its ``GROUP``) through ``group_lane``: a shared group's
+scenarios run in order on one workspace (``shared_lane``, after the group's setup), the others each on a
+fresh workspace and database named after the scenario. ``EmulatorLane`` is the ``Lane`` protocol here; the
+emulator-only scenarios also reach its ``shim`` (faults, the query history, the grant list). The server,
+the shim and the statement recorder live for one test module (they patch fakesnow and the connector in this
+process; other modules stay untouched). Every statement pipelineops sends (recorded at the connector, in
+this process; dbt's run in its subprocess) must pass the strict static check.
 """
 
 from __future__ import annotations
