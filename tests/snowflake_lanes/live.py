@@ -18,7 +18,6 @@ at the emulator and run its code without an account.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import threading
@@ -237,7 +236,3 @@ def open_lane(settings: LiveSettings, base: Path, name: str, tag: str) -> Iterat
                 errors.append(f"{statement}: {exc}")
         admin.close()
         assert not errors, "the live lane could not clean up:\n" + "\n".join(errors)
-
-
-def environ_settings() -> LiveSettings:
-    return LiveSettings.from_environ(os.environ)
