@@ -1,24 +1,24 @@
-"""The Snowflake end-to-end lane: every stage through ``pipelineops.cli.main`` with the real SnowflakeEngine
-and connector, against fakesnow's HTTP server (in this process) plus the semantics shim (shim.py), and
-dbt-snowflake (a subprocess, as in production) building the small project in ``project/`` on the same server.
+"""The emulator lane of the Snowflake scenarios (``tests/snowflake_lanes/scenarios.py``): every stage through
+``pipelineops.cli.main`` with the real SnowflakeEngine and connector, against fakesnow's HTTP server (in this
+process) plus the semantics shim (shim.py), and dbt-snowflake (a subprocess, as in production) building the
+small project in ``project/`` on the same server.
 
-Each test gets its own database on the emulator. The server, the shim and the statement recorder live for
-one test module (they patch fakesnow and the connector in this process; other modules stay untouched). Every statement pipelineops sends (recorded at the
-connector, in this process; dbt's run in its subprocess) must pass the strict static check.
+Each test module runs one group of the registry (its ``GROUP``) through ``group_lane``: a shared group's
+scenarios run in order on one workspace (``shared_lane``, after the group's setup), the others each on a
+fresh workspace and database named after the scenario. ``EmulatorLane`` is the ``Lane`` protocol here; the
+emulator-only scenarios also reach its ``shim`` (faults, the query history, the grant list). The server,
+the shim and the statement recorder live for one test module (they patch fakesnow and the connector in this
+process; other modules stay untouched). Every statement pipelineops sends (recorded at the connector, in
+this process; dbt's run in its subprocess) must pass the strict static check.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,72 +30,9 @@ import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.e2e_snowflake.shim import Shim
+from tests.snowflake_lanes.lane import CONFIG, PROFILES, SqlLane, identifier, indent, make_workspace
+from tests.snowflake_lanes.scenarios import Group, Scenario
 from tests.sqlcheck.snowflake_check import check_snowflake_sql
-
-from pipelineops.cli import main
-
-REPO = Path(__file__).resolve().parents[2]
-PROJECT = Path(__file__).with_name("project")
-
-CONFIG = """\
-version: 1
-dbt:
-  project_dir: dbt
-  profiles_dir: profiles
-layout:
-  consumer_schemas: [STAGING, MARTS]
-  journal_schema: PIPELINEOPS
-  reader_roles: [REPORTER]
-environments:
-  dev:
-    engine: snowflake
-    dbt_target: ci
-    database: {database}
-    snowflake: &sf
-      account: fakesnow
-      user: CI_DEPLOYER
-      role: DEPLOYER
-      warehouse: CI_WH
-      host: 127.0.0.1
-      port: {port}
-      protocol: http
-  prod:
-    engine: snowflake
-    dbt_target: prod
-    database: {database}
-    snowflake: *sf
-checks:
-  dbt_tests: true
-  row_count_delta: {{warn_pct: 50, fail_pct: 90}}
-  non_empty: true
-  contract: false
-  freshness: false
-"""
-
-PROFILES = """\
-lane:
-  target: prod
-  outputs:
-    prod: &sf
-      type: snowflake
-      account: fakesnow
-      user: "{{{{ env_var('SNOWFLAKE_USER') }}}}"
-      password: snow
-      role: "{{{{ env_var('SNOWFLAKE_ROLE') }}}}"
-      warehouse: "{{{{ env_var('SNOWFLAKE_WAREHOUSE') }}}}"
-      database: "{{{{ env_var('SNOWFLAKE_DATABASE') }}}}"
-      schema: ANALYTICS
-      host: 127.0.0.1
-      port: {port}
-      protocol: http
-      threads: 1
-      query_tag: "{{{{ env_var('PIPELINEOPS_QUERY_TAG', 'lane') }}}}"
-      connect_retries: 0
-      reuse_connections: true
-    ci:
-      <<: *sf
-      schema: CI
-"""
 
 
 @pytest.fixture(scope="session")
@@ -183,89 +120,24 @@ def sent() -> Iterator[Sent]:
 
 
 @dataclass
-class Lane:
-    root: Path
-    database: str
-    server: dict[str, Any]
-    shim: Shim
-    pem: str
-    sent: Sent
-    outputs: list[str] = field(default_factory=list)
+class EmulatorLane(SqlLane):
+    """The ``Lane`` on the emulator: pipelineops in this process (its statements recorded at the connector),
+    the lane's own look-ups in sessions of their own, and the shim's state for the emulator-only scenarios."""
+
+    server: dict[str, Any] = field(default_factory=dict)
+    shim: Shim = field(default_factory=Shim)
+    pem: str = ""
+    sent: Sent = field(default_factory=Sent)
     checked: int = 0
-
-    def cli(self, *args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        environ = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(self.root),
-            "USER": "tester",
-            "SNOWFLAKE_PRIVATE_KEY": self.pem,
-            **(env or {}),
-        }
-        code = main(
-            [*args, "--config", str(self.root / "pipelineops.yml")], environ=environ, stdout=out, stderr=err
-        )
-        self.outputs.append(out.getvalue() + err.getvalue())
-        return code, out.getvalue(), err.getvalue()
-
-    def ok(self, *args: str, env: dict[str, str] | None = None) -> str:
-        code, out, err = self.cli(*args, env=env)
-        assert code == 0, out + err
-        return out + err
 
     def connect(self) -> Any:
         return snowflake.connector.connect(**self.server, database=self.database)
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        """The test's own look-up (not one of pipelineops' statements)."""
-        with self.sent.paused():
-            conn = self.connect()
-            try:
-                cur = conn.cursor()
-                cur.execute(sql)
-                return list(cur.fetchall())
-            finally:
-                conn.close()
+    def environ(self) -> dict[str, str]:
+        return {"SNOWFLAKE_PRIVATE_KEY": self.pem}
 
-    def killed(self, *args: str, boundary: str) -> int:
-        """``pipelineops <args>`` in a child process that SIGKILLs itself right after the journal row
-        ``boundary``; it reaches the emulator in this process over HTTP. Returns its exit code."""
-        env = {**os.environ, "PIPELINEOPS_CHAOS_KILL_AFTER": boundary, "USER": "chaos"}
-        env["SNOWFLAKE_PRIVATE_KEY"] = self.pem
-        proc = subprocess.run(
-            [sys.executable, "-m", "pipelineops.cli", *args, "--config", str(self.root / "pipelineops.yml")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            start_new_session=True,
-        )
-        return proc.returncode
-
-    def git(self, *args: str) -> None:
-        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
-        subprocess.run([*git, *args], cwd=self.root, check=True, capture_output=True)
-
-    def schemas(self) -> set[str]:
-        return {str(r[1]) for r in self.query(f"SHOW TERSE SCHEMAS IN DATABASE {self.database}")}
-
-    def view_colours(self, schema: str) -> set[str]:
-        """The colours the consumer views of ``schema`` read from."""
-        rows = self.query(
-            f"SELECT view_definition FROM {self.database}.information_schema.views WHERE table_schema = '{schema}'"
-        )
-        return {c for (text,) in rows for c in ("BLUE", "GREEN") if f"__{c}" in str(text).upper()}
-
-    def journal(self, step: str, status: str = "succeeded") -> list[tuple[Any, ...]]:
-        return self.query(
-            f"SELECT deploy_id, colour_to FROM {self.database}.PIPELINEOPS.DEPLOY_STATE "
-            f"WHERE step = '{step}' AND status = '{status}' ORDER BY finished_at, deploy_id"
-        )
-
-    def lock_holder(self) -> Any:
-        rows = self.query(f"SELECT deploy_id FROM {self.database}.PIPELINEOPS.DEPLOY_LOCK")
-        assert len(rows) == 1, rows
-        return rows[0][0]
+    def quiet(self) -> AbstractContextManager[None]:
+        return self.sent.paused()
 
     def check_sent(self) -> None:
         """Every statement pipelineops sent since the last check passes the strict static check."""
@@ -278,38 +150,58 @@ class Lane:
             check_snowflake_sql(statement)
 
 
-LaneFactory = Callable[[Path, str], Lane]
+LaneFactory = Callable[[Path, str], EmulatorLane]
 
 
 @pytest.fixture(scope="module")
 def make_lane(server: dict[str, Any], shim: Shim, pem: str, sent: Sent) -> LaneFactory:
-    def _make(base: Path, name: str) -> Lane:
-        database = "LANE_" + "".join(c if c.isalnum() else "_" for c in name).upper()[:60]
+    def _make(base: Path, name: str) -> EmulatorLane:
+        database = identifier("LANE", name)[:60]
         root = base / "ws"
-        shutil.copytree(PROJECT, root / "dbt")
-        macros = root / "dbt" / "macros"
-        macros.mkdir()
-        for macro in ("generate_schema_name.sql", "generate_database_name.sql"):
-            shutil.copy(REPO / "dbt" / "macros" / macro, macros / macro)
-        (root / "profiles").mkdir()
-        (root / "profiles" / "profiles.yml").write_text(
-            PROFILES.format(port=server["port"]), encoding="utf-8"
+        snowflake_block = [
+            "account: fakesnow",
+            "user: CI_DEPLOYER",
+            "role: DEPLOYER",
+            "warehouse: CI_WH",
+            "host: 127.0.0.1",
+            f"port: {server['port']}",
+            "protocol: http",
+        ]
+        connection = ["account: fakesnow", "password: snow", "host: 127.0.0.1", f"port: {server['port']}"]
+        make_workspace(
+            root,
+            config=CONFIG.format(database=database, reporter="REPORTER", snowflake=indent(snowflake_block)),
+            profiles=PROFILES.format(connection=indent([*connection, "protocol: http"]), threads=1),
         )
-        (root / "pipelineops.yml").write_text(
-            CONFIG.format(database=database, port=server["port"]), encoding="utf-8"
-        )
-        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
-        subprocess.run([*git, "init", "-q", "-b", "main"], cwd=root, check=True)
-        subprocess.run([*git, "add", "-A"], cwd=root, check=True)
-        subprocess.run([*git, "commit", "-qm", "init"], cwd=root, check=True)
-        return Lane(root, database, server, shim, pem, sent, checked=len(sent))
+        return EmulatorLane(root, database, server=server, shim=shim, pem=pem, sent=sent, checked=len(sent))
 
     return _make
 
 
+@pytest.fixture(scope="module")
+def shared_lane(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, make_lane: LaneFactory
+) -> Iterator[EmulatorLane]:
+    """The workspace of a shared group (the module's ``GROUP``), after the group's setup."""
+    group: Group = request.module.GROUP
+    assert group.setup is not None
+    made = make_lane(tmp_path_factory.mktemp(group.name), group.name)
+    group.setup(made)
+    yield made
+    made.check_sent()
+
+
 @pytest.fixture
-def lane(tmp_path: Path, make_lane: LaneFactory, request: pytest.FixtureRequest) -> Iterator[Lane]:
-    """A fresh workspace and database; at the end, every statement pipelineops sent is checked."""
-    made = make_lane(tmp_path, request.node.name)
+def group_lane(
+    request: pytest.FixtureRequest, tmp_path: Path, make_lane: LaneFactory
+) -> Iterator[EmulatorLane]:
+    """The lane a scenario of the module's ``GROUP`` runs on: the group's shared workspace, or a fresh one
+    named after the scenario."""
+    group: Group = request.module.GROUP
+    if group.shared:
+        yield request.getfixturevalue("shared_lane")
+        return
+    scenario: Scenario = request.node.callspec.params["scenario"]
+    made = make_lane(tmp_path, scenario.name)
     yield made
     made.check_sent()

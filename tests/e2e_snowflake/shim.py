@@ -20,7 +20,7 @@ Rules:
   https://docs.snowflake.com/en/sql-reference/sql/create-clone). A clone keeps no grants of its source
   unless COPY GRANTS is given (create-clone, "Access control privileges for cloned objects").
 * ``GRANT <privilege> ON SCHEMA|VIEW|ALL VIEWS IN SCHEMA|FUTURE VIEWS IN SCHEMA … TO ROLE`` and
-  ``SHOW GRANTS ON SCHEMA`` (https://docs.snowflake.com/en/sql-reference/sql/grant-privilege,
+  ``SHOW GRANTS ON SCHEMA|VIEW|TABLE`` (https://docs.snowflake.com/en/sql-reference/sql/grant-privilege,
   https://docs.snowflake.com/en/sql-reference/sql/show-grants): grants live on the object, move with it on a
   SWAP, disappear with it on DROP/CREATE OR REPLACE; ``ALL VIEWS`` grants on the views that exist now,
   ``FUTURE`` on views created later in the schema; ``CREATE OR REPLACE VIEW … COPY GRANTS`` keeps the
@@ -60,6 +60,12 @@ Rules:
 * ``TABLE(<db>.INFORMATION_SCHEMA.QUERY_HISTORY(…)) WHERE query_id = '<id>'`` answers from
   ``Shim.queries`` (query id → type and start time, as the test sets them): the emulator keeps no query
   history (https://docs.snowflake.com/en/sql-reference/functions/query_history).
+* ``CREATE ROLE [IF NOT EXISTS]`` and ``DROP ROLE [IF EXISTS]`` keep role names in ``Shim.roles``; dropping a
+  role drops the grants to it (https://docs.snowflake.com/en/sql-reference/sql/drop-role). Grants to a role
+  the emulator never saw created are kept all the same (the lane's scenarios name their roles without
+  creating them). ``DROP DATABASE [IF EXISTS]`` detaches the database and forgets its kinds, grants and
+  history (https://docs.snowflake.com/en/sql-reference/sql/drop-database). These serve the live lane's code
+  when it is pointed at the emulator (``test_live_lane.py``).
 * ``BEGIN [TRANSACTION]`` opens a transaction (fakesnow's server cannot describe it afterwards).
 * Anything the emulator raises that is not a Snowflake error becomes a ``ProgrammingError`` (errno 2000,
   compilation error), so the connector gets an error reply instead of an HTTP 500 it would retry.
@@ -158,6 +164,7 @@ class Shim:
     faults: list[Fault] = field(default_factory=list)
     queries: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # the query history
     statements: list[str] = field(default_factory=list)
+    roles: set[str] = field(default_factory=set)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _seq: int = 0
 
@@ -271,6 +278,27 @@ class Shim:
             (g.privilege, "SCHEMA", f"{db}.{s}", "ROLE", g.role, str(g.option).lower())
             for g in self.grants
             if g.on == "SCHEMA" and g.key == (db, s, "") and not g.future
+        ]
+        return _rows(cur, orig, COLS, rows)
+
+    def _show_grants_on_object(self, cur: Any, on: str, key: Key, orig: Callable[..., Any]) -> Any:
+        catalog = "duckdb_views() where not internal and" if on == "VIEW" else "duckdb_tables() where"
+        column = "view_name" if on == "VIEW" else "table_name"
+        found = cur._duck_conn.execute(
+            f"select 1 from {catalog} database_name = ? and schema_name = ? and {column} = ?", list(key)
+        ).fetchall()
+        name = ".".join(key)
+        if not found:
+            raise ProgrammingError(
+                msg=f"SQL compilation error:\n{on.title()} '{name}' does not exist or not authorized.",
+                errno=2003,
+                sqlstate="02000",
+            )
+        rows = [("OWNERSHIP", on, name, "ROLE", "DEPLOYER", "true")]
+        rows += [
+            (g.privilege, on, name, "ROLE", g.role, str(g.option).lower())
+            for g in self.grants
+            if g.on == on and g.key == key
         ]
         return _rows(cur, orig, COLS, rows)
 
@@ -530,6 +558,17 @@ class Shim:
             return orig(cur, OK)
         if re.match(r"(?is)^ALTER\s+SESSION\s+UNSET\s+STATEMENT_TIMEOUT_IN_SECONDS$", flat):
             return orig(cur, OK)
+        if m := re.match(rf"(?is)^CREATE\s+ROLE\s+(?:IF\s+NOT\s+EXISTS\s+)?({NAME})$", flat):
+            self.roles.add(_part(m[1]))
+            return orig(cur, OK)
+        if m := re.match(rf"(?is)^DROP\s+ROLE\s+(?:IF\s+EXISTS\s+)?({NAME})$", flat):
+            role = _part(m[1])
+            self.roles.discard(role)
+            self.grants = [g for g in self.grants if g.role != role]
+            return orig(cur, OK)
+        if m := re.match(rf"(?is)^DROP\s+DATABASE\s+(?:IF\s+EXISTS\s+)?({NAME})$", flat):
+            self._drop_database(cur, _part(m[1]))
+            return orig(cur, OK)
         if m := re.match(rf"(?is)^ALTER\s+SCHEMA\s+({QNAME})\s+SWAP\s+WITH\s+({QNAME})$", flat):
             self._swap_schemas(cur, self._schema(cur, m[1]), self._schema(cur, m[2]))
             return orig(cur, OK)
@@ -542,6 +581,8 @@ class Shim:
             return orig(cur, OK)
         if m := re.match(rf"(?is)^SHOW\s+GRANTS\s+ON\s+SCHEMA\s+({QNAME})$", flat):
             return self._show_grants_on_schema(cur, *self._schema(cur, m[1]), orig)
+        if m := re.match(rf"(?is)^SHOW\s+GRANTS\s+ON\s+(VIEW|TABLE)\s+({QNAME})$", flat):
+            return self._show_grants_on_object(cur, m[1].upper(), self._resolve(cur, m[2]), orig)
         if m := re.search(
             r"(?is)\binformation_schema\.query_history\(.*\bWHERE\s+query_id\s*=\s*'([^']*)'$", flat
         ):
@@ -676,6 +717,13 @@ class Shim:
         self.grants = [g for g in self.grants if not (g.key[0] == db and g.key[1] == s)]
         self.kinds = {k: v for k, v in self.kinds.items() if not (k[0] == db and k[1] == s)}
         self.history = {k: v for k, v in self.history.items() if not (k[0] == db and k[1] == s)}
+
+    def _drop_database(self, cur: Any, db: str) -> None:
+        cur._duck_conn.execute(f"DETACH DATABASE IF EXISTS {_q(db)}")
+        self.managed = {(d, s) for d, s in self.managed if d != db}
+        self.grants = [g for g in self.grants if g.key[0] != db]
+        self.kinds = {k: v for k, v in self.kinds.items() if k[0] != db}
+        self.history = {k: v for k, v in self.history.items() if k[0] != db}
 
     def roles_with(self, privilege: str, on: str, key: Key) -> set[str]:
         return {g.role for g in self.grants if g.privilege == privilege and g.on == on and g.key == key}

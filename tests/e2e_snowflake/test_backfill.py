@@ -1,33 +1,18 @@
 """backfill on the Snowflake engine, end to end: the microbatch model's days are re-run one dbt batch at a
-time into the idle colour, which is then published like a deploy."""
+time into the idle colour, which is then published like a deploy.
+
+The scenarios are the group "backfill" of tests/snowflake_lanes/scenarios.py (the live lane runs them too)."""
 
 from __future__ import annotations
 
 import pytest
-from tests.e2e_snowflake.conftest import Lane
+from tests.e2e_snowflake.conftest import EmulatorLane
+from tests.snowflake_lanes.scenarios import BY_GROUP, Scenario
 
 pytestmark = [pytest.mark.snowflake_e2e]
+GROUP = BY_GROUP["backfill"]
 
 
-def test_backfill_rebuilds_the_range_in_the_idle_colour_and_publishes_it(lane: Lane) -> None:
-    lane.ok("bluegreen-swap", "--env", "prod", "--deploy-id", "d1")
-    live = f"{lane.database}.MARTS__BLUE.DAILY_REVENUE"
-    assert lane.query(f"SELECT COUNT(*) FROM {live}") == [(4,)]
-    lane.query(f"DELETE FROM {live} WHERE ordered_at = '2026-12-02'")  # a day lost
-    out = lane.ok(
-        "backfill",
-        "--env",
-        "prod",
-        "--model",
-        "daily_revenue",
-        "--start",
-        "2026-12-02",
-        "--end",
-        "2026-12-03",
-        "--deploy-id",
-        "bf1",
-    )
-    assert "batch 1/1 2026-12-02 → 2026-12-03 … ok" in out, out
-    assert lane.view_colours("MARTS") == {"GREEN"}
-    assert lane.query(f"SELECT COUNT(*) FROM {lane.database}.MARTS.DAILY_REVENUE") == [(4,)]
-    assert lane.lock_holder() is None
+@pytest.mark.parametrize("scenario", GROUP.scenarios, ids=lambda s: s.name)
+def test_scenario(scenario: Scenario, group_lane: EmulatorLane) -> None:
+    scenario.run(group_lane)

@@ -78,8 +78,11 @@ def test_schema_swap_moves_objects_and_grants(cur: Any, shim: Any) -> None:
     cur.execute(f'SHOW GRANTS ON SCHEMA "{DB}"."S1"')
     assert ("USAGE", "REPORTER") in {(r[0], r[4]) for r in cur.fetchall()}
     assert shim.roles_with("SELECT", "VIEW", (DB, "S1", "V")) == {"REPORTER"}
+    cur.execute(f'SHOW GRANTS ON VIEW "{DB}"."S1"."V"')
+    assert {(r[0], r[4]) for r in cur.fetchall()} == {("OWNERSHIP", "DEPLOYER"), ("SELECT", "REPORTER")}
     cur.execute(f"CREATE OR REPLACE VIEW {DB}.S1.V AS SELECT 1 AS ID")  # no COPY GRANTS: SELECT is gone
     assert shim.roles_with("SELECT", "VIEW", (DB, "S1", "V")) == set()
+    assert _errno(cur, f"SHOW GRANTS ON VIEW {DB}.S1.NOTHING") == 2003
     assert _errno(cur, f'ALTER SCHEMA "{DB}"."S1" SWAP WITH "{DB}"."MISSING"') == 2003
 
 

@@ -1,21 +1,17 @@
-"""Live lane: the Snowflake engine and plan/sql against a real account.
+"""Live lane: the Snowflake end-to-end scenarios, the engine and plan/sql against a real account.
 
-Runs only when every ``PIPELINEOPS_TEST_SNOWFLAKE_*`` variable below is set (trusted events, an
-environment-protected secret); otherwise the whole module is skipped with the list of missing variables.
-Everything it creates lives in two uniquely named schemas that are dropped at the end.
+Runs only when every ``PIPELINEOPS_TEST_SNOWFLAKE_*`` variable of ``tests/snowflake_lanes/live.py`` is set
+(trusted events, an environment-protected secret); otherwise the whole module is skipped with the list of
+missing variables. ``tests/live/test_lanes.py`` runs without them and checks this module's scenario list.
 
-Not yet the emulator lane's scenario list. The end-to-end scenarios of ``tests/e2e_snowflake/`` (deploys,
-kills, rollbacks, restores, grants, cutover guarantee, refused statement points) are pytest functions over
-the emulator's ``Lane`` (``tests/e2e_snowflake/conftest.py``), and some assertions read the shim's state
-(``shim.kinds``, ``shim.grants``, ``shim.managed``) or inject faults (``shim.faults``, ``shim.queries``). To
-run the same list here: (1) a ``Lane`` protocol (``cli``, ``ok``, ``killed``, ``query``, ``view_colours``,
-``journal``, ``lock_holder``, plus ``table_kind`` and ``roles_with`` answered by ``SHOW TABLES`` / ``SHOW
-GRANTS`` instead of the shim), implemented once for the emulator and once for a live account (a database
-per scenario created and dropped by the test role, which needs CREATE DATABASE; dbt-snowflake profiles
-with key-pair auth from ``PIPELINEOPS_TEST_SNOWFLAKE_PRIVATE_KEY``); (2) the scenario bodies moved into one
-registry both lanes parametrise over, with the fault-injection scenarios (lost swap replies, swallowed
-grants, a fabricated query history) marked emulator-only, because a real account cannot be made to lose a
-reply on demand.
+``test_scenario`` runs every scenario of ``tests/snowflake_lanes/scenarios.py`` that is not emulator-only (the
+emulator lane, ``tests/e2e_snowflake``, runs all of them) on a ``LiveLane``: a database of its own per
+scenario, or per shared group, created and dropped by the test role, with reader roles of its own. The
+emulator-only scenarios inject faults or fabricate state a real account cannot be made to produce on demand
+(a lost or refused reply, a swallowed grant, a query history entry); the registry gives each its reason.
+
+The statement-level tests below work in two uniquely named schemas of ``PIPELINEOPS_TEST_SNOWFLAKE_DATABASE``
+that are dropped at the end.
 """
 
 from __future__ import annotations
@@ -24,8 +20,12 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import pytest
+from tests.snowflake_lanes.live import PREFIX, REQUIRED, LiveLane, LiveSettings, missing, open_lane, run_tag
+from tests.snowflake_lanes.scenarios import BY_GROUP, LIVE, Scenario
 from tests.sqlcheck.snowflake_check import check_snowflake_sql
 
 from pipelineops.config.model import SnowflakeConnection
@@ -35,9 +35,7 @@ from pipelineops.plan import sql
 from pipelineops.plan.sql import SNOWFLAKE
 from pipelineops.plan.sql.time_travel import PointInTime, count_at
 
-PREFIX = "PIPELINEOPS_TEST_SNOWFLAKE_"
-REQUIRED = ("ACCOUNT", "USER", "ROLE", "WAREHOUSE", "DATABASE", "PRIVATE_KEY")
-MISSING = [PREFIX + name for name in REQUIRED if not os.environ.get(PREFIX + name)]
+MISSING = missing(os.environ)
 if MISSING:
     pytest.skip(
         "live Snowflake tests need "
@@ -112,3 +110,62 @@ def test_schema_view_swap_time_travel_and_drop(engine: SnowflakeEngine) -> None:
         for schema in (live, idle):
             run(engine, sql.drop_schema(db, schema, D))
     assert not {live, idle} & set(iter_names(engine.query(sql.list_schemas(db, D))))
+
+
+class LiveLanes:
+    """The lanes of the module's scenarios: a fresh one per scenario, or one per shared group (set up by its
+    first scenario, dropped after its last one, or at the end of the module whatever happened)."""
+
+    def __init__(self, settings: LiveSettings, base: Path, tag: str) -> None:
+        self.settings, self.base, self.tag = settings, base, tag
+        self.groups: dict[str, tuple[ExitStack, LiveLane]] = {}
+        self.failed: dict[str, str] = {}
+
+    @contextmanager
+    def lane_for(self, scenario: Scenario) -> Iterator[LiveLane]:
+        group = BY_GROUP[scenario.group]
+        if not group.shared:
+            with open_lane(self.settings, self.base / scenario.name, scenario.name, self.tag) as lane:
+                yield lane
+            return
+        if scenario.group in self.failed:
+            pytest.fail(f"the setup of group {scenario.group} failed: {self.failed[scenario.group]}")
+        if scenario.group not in self.groups:
+            stack = ExitStack()
+            try:
+                lane = stack.enter_context(
+                    open_lane(self.settings, self.base / group.name, group.name, self.tag)
+                )
+                assert group.setup is not None
+                group.setup(lane)
+            except BaseException as exc:
+                self.failed[scenario.group] = str(exc)[:500]
+                stack.close()
+                raise
+            self.groups[scenario.group] = (stack, lane)
+        try:
+            yield self.groups[scenario.group][1]
+        finally:
+            if [s for s in LIVE if s.group == scenario.group][-1] == scenario:
+                self.groups.pop(scenario.group)[0].close()
+
+    def close(self) -> None:
+        while self.groups:
+            self.groups.popitem()[1][0].close()
+
+
+@pytest.fixture(scope="module")
+def live_lanes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveLanes]:
+    lanes = LiveLanes(
+        LiveSettings.from_environ(os.environ), tmp_path_factory.mktemp("live"), run_tag(os.environ)
+    )
+    try:
+        yield lanes
+    finally:
+        lanes.close()
+
+
+@pytest.mark.parametrize("scenario", LIVE, ids=str)
+def test_scenario(scenario: Scenario, live_lanes: LiveLanes) -> None:
+    with live_lanes.lane_for(scenario) as lane:
+        scenario.run(lane)
