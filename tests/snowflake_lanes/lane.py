@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from pipelineops.commands.runtime import Runtime
+    from pipelineops.execute.runtime import Runtime
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "tests" / "e2e_snowflake" / "project"
@@ -286,8 +286,8 @@ class SqlLane:
         return proc.returncode
 
     def runtime(self, stage: str) -> Runtime:
-        from pipelineops.commands.runtime import Runtime
         from pipelineops.config import load_config
+        from pipelineops.execute.runtime import Runtime
         from pipelineops.report.reporter import make_reporter
 
         return Runtime.open(
