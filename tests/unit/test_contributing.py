@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.sqlcheck.checks import STATIC_CHECKS
 from tests.unit.plan.dialects import toy
 
+from pipelineops.config.engines import ENGINE_SECTIONS
 from pipelineops.config.model import EngineName
 from pipelineops.engines.factory import ENGINES
 from pipelineops.plan.sql import DIALECTS, Dialect
@@ -56,6 +57,7 @@ def test_the_registries_the_checklist_names_agree() -> None:
     engine_enums = re.findall(r'"engine": \{"enum": (\[[^\]]*\])', json.dumps(schema))
     assert [set(json.loads(e)) for e in engine_enums] == [names]
     assert set(ENGINES) == names
+    assert set(ENGINE_SECTIONS) == names
     assert set(STATIC_CHECKS) == names
     for name, dialect in DIALECTS.items():
         assert dialect.name == name

@@ -17,6 +17,7 @@ from typing import Any, cast
 import jsonschema
 import yaml
 
+from pipelineops.config.engines import ENGINE_SECTIONS
 from pipelineops.config.model import (
     ENV_NAMES,
     ChecksConfig,
@@ -216,39 +217,42 @@ def _environment(
 ) -> EnvironmentConfig:
     assert name in ENV_NAMES
     engine = env["engine"]
-    sf = env.get("snowflake")
-    if engine == "snowflake" and sf is None:
+    section = ENGINE_SECTIONS[engine]
+    for block in sorted({s.block for s in ENGINE_SECTIONS.values() if s.block} - {section.block}):
+        if block in env:
+            raise UserError(
+                f"{path.name}: environments.{name} uses engine {engine} but has a `{block}:` block",
+                fix=f"set the engine the `{block}:` block is for, or remove the block",
+                runbook=RUNBOOK,
+            )
+    if section.block and section.block not in env:
         raise UserError(
-            f"{path.name}: environments.{name} uses engine snowflake but has no `snowflake:` block",
-            fix=f"add environments.{name}.snowflake with account, user, role and warehouse",
+            f"{path.name}: environments.{name} uses engine {engine} but has no `{section.block}:` block",
+            fix=f"add environments.{name}.{section.block} with {section.block_fields}",
             runbook=RUNBOOK,
         )
-    if engine == "duckdb" and sf is not None:
+    if not section.local and "local_dir" in env:
         raise UserError(
-            f"{path.name}: environments.{name} uses engine duckdb but has a `snowflake:` block",
-            fix="set engine: snowflake, or remove the snowflake block",
-            runbook=RUNBOOK,
-        )
-    if engine == "snowflake" and "local_dir" in env:
-        raise UserError(
-            f"{path.name}: environments.{name}.local_dir is only for engine duckdb",
+            f"{path.name}: environments.{name}.local_dir is only for an engine that keeps its data on disk "
+            f"({', '.join(e for e, s in ENGINE_SECTIONS.items() if s.local)})",
             fix="remove local_dir",
             runbook=RUNBOOK,
         )
-    if engine == "snowflake" and "database" not in env:
+    if section.default_database is None and "database" not in env:
         raise UserError(
-            f"{path.name}: environments.{name} uses engine snowflake but sets no database",
-            fix=f"add environments.{name}.database, e.g. ANALYTICS",
+            f"{path.name}: environments.{name} uses engine {engine} but sets no database",
+            fix=f"add environments.{name}.database, e.g. {section.database_example}",
             runbook=RUNBOOK,
         )
+    sf = env.get("snowflake")
     local_dir = None
-    if engine == "duckdb":
+    if section.local:
         local_dir = (root / env.get("local_dir", f".pipelineops/warehouse/{name}")).resolve()
     return EnvironmentConfig(
         name=name,
         engine=engine,
         dbt_target=env["dbt_target"],
-        database=str(env.get("database", "lake" if engine == "duckdb" else "")),
+        database=str(env.get("database", section.default_database or "")),
         local_dir=local_dir,
         snowflake=SnowflakeConnection(**sf) if sf is not None else None,
         reader_roles=(
