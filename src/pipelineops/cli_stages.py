@@ -48,6 +48,13 @@ def _slim_ci(p: argparse.ArgumentParser) -> None:
         "--comment-file",
         help="write the PR comment body to this file instead of posting it on the pull request",
     )
+    p.add_argument(
+        "--impact",
+        choices=("columns", "nodes"),
+        help="columns: build only the state:modified+ nodes a change can affect (column lineage of the "
+        "compiled SQL; the provably unaffected are deferred to production); nodes: every state:modified+ "
+        "node (default: slim_ci.impact, columns)",
+    )
 
 
 def _data_diff(p: argparse.ArgumentParser) -> None:

@@ -22,11 +22,13 @@ import yaml
 from pipelineops.commands.context import Context
 from pipelineops.commands.pr_schema import pr_environment
 from pipelineops.commands.runtime import Runtime
+from pipelineops.commands.slim_ci_impact import Narrowing, narrow
 from pipelineops.commands.slim_ci_report import build_report, publish_comment, repo_links
 from pipelineops.config import Config, EnvironmentConfig
 from pipelineops.dbt.artifacts import load_json, manifest_digest, node_results
 from pipelineops.dbt.runner import DbtInvocation, DbtRunner, vars_arg
 from pipelineops.errors import CheckFailed, PipelineOpsError, UserError
+from pipelineops.plan import impact as im
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.identifiers import check_pr_number, pr_schema_base
 from pipelineops.plan.sql import Dialect
@@ -199,6 +201,22 @@ def unknown_base_once(spots: tuple[plan.BlindSpot, ...], base_ref: str) -> tuple
     )
 
 
+def narrowed(
+    explained: tuple[plan.Explained, ...], narrowing: Narrowing | None
+) -> tuple[plan.Explained, ...]:
+    """The selection the build runs: the nodes the impact analysis builds, or all of it."""
+    if narrowing is None or narrowing.impact is None:
+        return explained
+    built = {d.unique_id for d in narrowing.impact.built}
+    return tuple(e for e in explained if e.unique_id in built)
+
+
+def plan_selection(narrowing: Narrowing | None) -> tuple[str, ...] | None:
+    if narrowing is None or narrowing.impact is None:
+        return None
+    return im.selection(narrowing.impact)
+
+
 def offline_runner(config: Config, env: EnvironmentConfig, work: Path, query_tag: str) -> DbtRunner:
     """dbt for this environment without a warehouse session: the profile's variables, no secret."""
     from pipelineops.commands.doctor import offline_dbt_env
@@ -224,8 +242,10 @@ def run(
     state_dir: str | None = None,
     base_ref: str = "origin/main",
     comment_file: str | None = None,
+    impact: str | None = None,
 ) -> StageReport:
     started = time.monotonic()
+    mode = impact or config.slim_ci_impact
     number = check_pr_number(pr)
     plan.check_git_ref(base_ref)
     env = pr_environment(config, env_name)
@@ -290,6 +310,22 @@ def run(
         )
         if base_vars is None:
             spots = unknown_base_once(spots, base_ref)
+        narrowing = (
+            narrow(
+                runner,
+                reporter,
+                state_dir=str(state.directory),
+                state_manifest=state.manifest,
+                explained=explained,
+                pr_facts=pr_facts,
+                vars_json=vars_json,
+                favor_state=config.favor_state,
+                dialect=dialect,
+            )
+            if mode == "columns" and state is not None and explained
+            else None
+        )
+        selected_all, explained = explained, narrowed(explained, narrowing)
         clone = (
             plan.clone_targets(pr_facts, state_facts, explained)
             if state_facts is not None and config.clone_incremental_parents and explained
@@ -314,6 +350,8 @@ def run(
                 comment="upsert the sticky PR comment (marker slim-ci), or write it to --comment-file",
                 facts=(("environment", env), ("defers to", config.slim_ci_defer_to)),
                 full_build=full_build,
+                narrowed=plan_selection(narrowing),
+                narrowed_from=len(selected_all),
             )
         )
         build: DbtInvocation | None = None
@@ -359,6 +397,8 @@ def run(
         outcomes=outcomes,
         project_prefix=links[0],
         source_url=links[1],
+        narrowing=narrowing,
+        impact_mode=mode,
     )
     if dry_run:
         if not comment_file:
