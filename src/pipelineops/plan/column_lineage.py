@@ -71,7 +71,7 @@ def table_key(relation: str, dialect: Dialect) -> TableKey:
     """A relation name (``"db"."schema"."name"``) as normalized parts; () when it does not parse."""
     try:
         table = exp.to_table(relation, dialect=dialect)
-    except SqlglotError:
+    except (SqlglotError, ValueError):
         return ()
     return _key(normalize_identifiers(table, dialect=dialect))
 
@@ -90,8 +90,7 @@ def lineage(sql: str, dialect: Dialect, tables: Mapping[TableKey, str]) -> Linea
         raise Unprovable("the compiled code is not one SELECT")
     tree = normalize_identifiers(statements[0], dialect=dialect)
     root = build_scope(tree)
-    if root is None:
-        raise Unprovable("the compiled code is not one SELECT")
+    assert root is not None  # a Query always has a scope
     walker = _Walker(tables)
     result = walker.scope(root)
     return Lineage(result.columns, result.rows, result.row_fp, result.star, frozenset(walker.relations))
@@ -153,7 +152,7 @@ class _Walker:
         for name, (_, source) in scope.selected_sources.items():
             if isinstance(source, Scope):
                 out[name] = self.scope(source)
-            elif isinstance(source, exp.Table):
+            elif isinstance(source, exp.Table) and isinstance(source.this, exp.Identifier):
                 out[name] = source
             else:  # a table function, UNNEST, VALUES …: nothing this walk can see into
                 raise Unprovable(f"the source {name} is not a table or a query")
@@ -181,11 +180,11 @@ class _Walker:
         if table:
             return self.source_in(sources[table], name) if table in sources else None
         hits = [h for h in (self.source_in(s, name) for s in sources.values()) if h is not None]
-        if hits:
-            return frozenset().union(*(h[0] for h in hits)), "|".join(h[1] for h in hits)
         if name in aliases:  # a select-list alias used in where/group by/qualify (Snowflake allows it)
-            return aliases[name].reads, aliases[name].fingerprint
-        return None
+            hits.append((aliases[name].reads, aliases[name].fingerprint))
+        if not hits:
+            return None
+        return frozenset().union(*(h[0] for h in hits)), "|".join(h[1] for h in hits)
 
     def fold(
         self, scope: Scope, node: exp.Expression, aliases: Mapping[str, Column] | None = None
@@ -225,7 +224,10 @@ class _Walker:
         left, right = (self.scope(s) for s in scope.union_scopes)
         op: exp.Expr = scope.expression
         distinct = bool(op.args.get("distinct"))
-        tail = self.tail(scope, op)
+        limited = any(op.args.get(k) for k in ("limit", "offset", "fetch"))
+        tail = " ".join(
+            p.sql() for p in (op.args.get(k) for k in ("order", "limit", "offset", "fetch")) if p and limited
+        )
         if left.star or right.star or len(left.columns) != len(right.columns):
             everything = left.everything() | right.everything()
             columns = tuple(Column(c.name, everything, "?" + c.fingerprint) for c in left.columns)
@@ -236,11 +238,11 @@ class _Walker:
                 for a, b in zip(left.columns, right.columns, strict=True)
             )
             star = False
-        rows = left.rows | right.rows | tail[0]
-        if distinct:
+        rows = left.rows | right.rows
+        if distinct or limited:  # the order of a limited union is by its own columns: all of them, to be safe
             for c in columns:
                 rows |= c.reads
-        fp = f"{type(op).__name__}:{distinct}({left.row_fp})({right.row_fp}){tail[1]}"
+        fp = f"{type(op).__name__}:{distinct}({left.row_fp})({right.row_fp}){tail}"
         return _Result(columns, rows, fp, star, left.star_sources + right.star_sources)
 
     def tail(self, scope: Scope, node: exp.Expr) -> tuple[frozenset[Ref], str]:

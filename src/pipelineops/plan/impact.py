@@ -99,8 +99,7 @@ class Candidate:
 
 
 def _shown(columns: frozenset[str] | set[str]) -> str:
-    if ROWS in columns:
-        return "every column"
+    """Changed columns a skipped node could have read (a parent whose rows changed is never skipped)."""
     return ", ".join(f"`{c}`" for c in sorted(columns))
 
 
@@ -228,7 +227,9 @@ def analyse(
         reason = unprovable(node, new, pr)
         parents_changed = [p for p in node.parents if changed.get(p)]
         if not cand.modified and not parents_changed:
-            decisions[uid] = _decision(node, False, "skipped: no parent it reads changed (they are skipped too)")
+            decisions[uid] = _decision(
+                node, False, "skipped: no parent it reads changed (they are skipped too)"
+            )
             continue
         if reason:
             changed[uid] = ALL
