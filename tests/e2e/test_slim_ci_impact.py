@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e.workspace import REPO, cli, make_workspace
+from tests.e2e.workspace import REPO, cli, engine, make_workspace
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("slim_ci_impact")]
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
@@ -132,6 +132,12 @@ def test_dry_run_prints_the_narrowed_plan_and_nodes_mode_keeps_every_descendant(
     (build,) = [s for s in nodes["data"]["plan"] if s["name"] == "build"]
     assert build["dbt_args"][:3] == ["build", "--select", "state:modified+"]
     assert nodes["data"]["impact"]["mode"] == "nodes"
-    assert not (
-        root / ".pipelineops" / "runs" / "dev" / "slim-ci-pr-3" / "target" / "run_results.json"
-    ).exists()
+    eng = engine(root)
+    try:
+        made = eng.query(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name LIKE 'CI_PR_3%' UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE schema_name LIKE 'CI_PR_3%'"
+        )
+    finally:
+        eng.close()
+    assert made == []  # a dry run builds nothing
