@@ -90,6 +90,12 @@ def _bluegreen_swap(p: argparse.ArgumentParser) -> None:
         help="slim: build only state:modified+ and carry the rest over from the live colour (a full build "
         "when that is not safe, with the reason); full: build everything (default: deploy.mode, slim)",
     )
+    p.add_argument(
+        "--impact",
+        choices=("columns", "nodes"),
+        help="slim deploys only. columns: build only the state:modified+ nodes a change can affect (column "
+        "lineage, as slim-ci) and carry the others over; nodes: build all of state:modified+ (default)",
+    )
 
 
 def _backfill(p: argparse.ArgumentParser) -> None:

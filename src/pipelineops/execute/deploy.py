@@ -76,9 +76,11 @@ class Deployer:
         extra_vars: Mapping[str, object],
         allow_rolled_back: bool = False,
         mode: slim.Mode = "full",
+        impact: str = "nodes",
     ) -> None:
         self.rt = rt
         self.mode = mode  # asked for: slim builds only state:modified+ when that is safe
+        self.impact = impact  # columns: a slim deploy builds only what the change can affect
         self.mode_record: slim.ModeRecord | None = None
         self.rows: Sequence[Row] = ()
         self._manifests: dict[str, dict[str, Any]] = {}
@@ -150,6 +152,7 @@ class Deployer:
             requested=self.mode,
             vars_json=dbt_vars({**self.extra_vars, "pipelineops_colour": self.idle}),
             extra_vars=self.extra_vars,
+            impact=self.impact,
         )
         self.mode_record = decision.record
         return decision.plan
