@@ -163,7 +163,7 @@ def _impact_fact(mode: str, narrowing: Narrowing | None) -> str:
             "nodes: every state:modified+ node builds (--impact columns builds only what a change can affect)"
         )
     if narrowing is None:
-        return "columns: nothing to narrow"
+        return "columns: not applied (no production manifest to compare with, or nothing selected)"
     if narrowing.impact is None:
         return narrowing.note
     return f"columns: {impact_plan.totals(narrowing.impact)}; analysis {narrowing.seconds:.1f} s"
