@@ -25,59 +25,12 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.scope import Scope, build_scope
 
+from pipelineops.plan.lineage_model import ROWS, STAR, Column, Lineage, Ref, TableKey, Unprovable, key_of
 from pipelineops.plan.sql import Dialect
 
 log = logging.getLogger(__name__)
 
-ROWS = ""  # the rows a relation holds (its grain, filters and joins)
-STAR = "*"  # every column of a relation, whatever they are
-Ref = tuple[str, str]
 _MARK = "pipelineops_subquery"
-TableKey = tuple[str, ...]
-
-
-class Unprovable(ValueError):
-    """The SQL cannot be analysed: the caller must assume every column changed."""
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    reads: frozenset[Ref]
-    fingerprint: str  # the expression, with every column replaced by what it resolves to
-    cast_of: str = ""  # the fingerprint inside a top-level CAST (to tell a retype from a rewrite)
-
-
-@dataclass(frozen=True)
-class Lineage:
-    columns: tuple[Column, ...]
-    rows: frozenset[Ref]  # what decides which rows there are: it affects every column
-    row_fingerprint: str
-    star: bool  # the output includes columns only a ``*`` names
-    relations: frozenset[str]  # every node the SQL reads
-
-    def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
-
-    @property
-    def reads(self) -> frozenset[Ref]:
-        out = set(self.rows)
-        for c in self.columns:
-            out |= c.reads
-        return frozenset(out)
-
-
-def table_key(relation: str, dialect: Dialect) -> TableKey:
-    """A relation name (``"db"."schema"."name"``) as normalized parts; () when it does not parse."""
-    try:
-        table = exp.to_table(relation, dialect=dialect)
-    except (SqlglotError, ValueError):
-        return ()
-    return _key(normalize_identifiers(table, dialect=dialect))
-
-
-def _key(table: exp.Table) -> TableKey:
-    return tuple(p.name for p in table.parts if isinstance(p, exp.Identifier))
 
 
 def lineage(sql: str, dialect: Dialect, tables: Mapping[TableKey, str]) -> Lineage:
@@ -124,7 +77,7 @@ class _Walker:
 
     def relation(self, table: exp.Table) -> str:
         """The node ``table`` names, or its dotted name when it is none of the nodes known."""
-        key = _key(table)
+        key = key_of(table)
         found = self.tables.get(key)
         if found is None:
             matches = {uid for k, uid in self.tables.items() if len(key) < len(k) and k[-len(key) :] == key}

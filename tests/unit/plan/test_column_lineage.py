@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelineops.plan.column_lineage import ROWS, STAR, Lineage, Unprovable, lineage, table_key
+from pipelineops.plan.column_lineage import lineage
+from pipelineops.plan.lineage_model import ROWS, STAR, Lineage, Unprovable, table_key
 
 TABLES = {
     ("lake", "s", "orders"): "model.p.orders",
