@@ -96,6 +96,9 @@ def test_additive_column_builds_alone_and_a_removed_column_fails_its_readers(roo
     assert decisions["orders_wide"].startswith("built: select * over stg_orders")
     assert "skipped: reads none of the changed columns (`extra`)" in text
     assert "Column-level impact: 4 of 8 selected node(s) built" in text
+    # production's compiled SQL comes from the published manifest: no dbt compile --inline of its code
+    assert "dbt compile --select state:modified+ (column-aware narrowing)" in text
+    assert "dbt compile --inline" not in text
 
 
 def test_a_changed_where_builds_everything_downstream(root: Path) -> None:

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 class Decision:
     plan: Plan
     record: slim.ModeRecord
+    live_manifest: Mapping[str, Any] | None = None  # the live build's, when the plan is slim
 
 
 def current_inputs(rt: Runtime, manifest: Mapping[str, Any], extra_vars: Mapping[str, object]) -> slim.Inputs:
@@ -234,4 +235,4 @@ def decide(
         f"slim deploy: {record.built} node(s) to build, {record.carried} table(s) carried over, "
         f"{record.views} view(s) re-created"
     )
-    return Decision(slim_plan, record)
+    return Decision(slim_plan, record, old)
