@@ -7,8 +7,9 @@ its consumer name (a name that only starts the same is another relation). SQL st
 schema of a consumer schema after that is left out: the analysis then compiles production's code itself.
 
 A slim deploy carries unbuilt nodes over from the live build; their compiled SQL is carried over from the
-previous published manifest when their checksum and relation name are the same (the inputs a slim deploy
-compares, vars and ``env_var()`` values, are unchanged or it would be a full deploy).
+previous published manifest when their checksum is the same (the inputs a slim deploy compares, vars and
+``env_var()`` values, are unchanged or it would be a full deploy), with each relation it names moved to
+this build's name for it (a schema that is not a consumer schema keeps its colour).
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ def published_sql(
     """
     names = renames(manifest, consumer_schemas)
     before = obj(previous.get("nodes")) if previous is not None else {}
+    moves = _moves(manifest, before, names)
+    current = {names.get(r, r) for r in _relations(manifest)}
+    stale = _relations(previous or {}) - current  # named by the live build, not by this one
     out: dict[str, str] = {}
     for uid, raw in obj(manifest.get("nodes")).items():
         node = obj(raw)
@@ -98,19 +102,43 @@ def published_sql(
             sql = compiled.get(uid)
             text = for_readers(sql, names, consumer_schemas) if sql and sql.strip() else None
         else:
-            text = _carried(node, obj(before.get(uid)), consumer_schemas)
+            text = _carried(node, obj(before.get(uid)), moves, stale)
         if text is not None:
             out[uid] = text
     return out
 
 
+def _relations(manifest: Mapping[str, object]) -> set[str]:
+    return {
+        str(obj(n).get("relation_name"))
+        for n in obj(manifest.get("nodes")).values()
+        if obj(n).get("relation_name")
+    }
+
+
+def _moves(
+    manifest: Mapping[str, object], before: Mapping[str, object], names: Mapping[str, str]
+) -> dict[str, str]:
+    """The previous published relation name → this one's, of each node in both (a schema that is not a
+    consumer schema keeps its colour, so its relations move from the live colour to the idle one)."""
+    out: dict[str, str] = {}
+    for uid, raw in obj(manifest.get("nodes")).items():
+        old = str(obj(before.get(uid)).get("relation_name") or "")
+        new = str(obj(raw).get("relation_name") or "")
+        if old and new:
+            out[old] = names.get(new, new)
+    return out
+
+
 def _carried(
-    node: Mapping[str, object], old: Mapping[str, object], consumer_schemas: Collection[str]
+    node: Mapping[str, object], old: Mapping[str, object], moves: Mapping[str, str], stale: Collection[str]
 ) -> str | None:
-    """The previous published SQL of an unbuilt node, when nothing it compiles from changed."""
+    """The previous published SQL of an unbuilt node, naming this build's relations, when nothing it
+    compiles from changed; None when it names a relation this build no longer has."""
     code = old.get("compiled_code")
     if not isinstance(code, str) or not code.strip() or old.get("checksum") != node.get("checksum"):
         return None
-    if old.get("relation_name") != (consumer_relation(node, consumer_schemas) or node.get("relation_name")):
+    text = _NAME.sub(lambda m: moves.get(m.group(0), m.group(0)), code)
+    if any(m.group(0) in stale for m in _NAME.finditer(text)):
         return None
-    return code
+    return text
