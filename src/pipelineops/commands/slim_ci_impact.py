@@ -1,9 +1,9 @@
 """Column-aware narrowing for slim-ci (``--impact columns``): the SQL it needs, then ``plan/impact``.
 
 The PR side: one ``dbt compile`` of state:modified+ (deferring like the build). The production side:
-the compiled code of the production manifest when it holds some, else production's raw code of each
-modified model compiled with ``dbt compile --inline`` in the PR's project (the published manifest comes
-from ``dbt parse``). Anything that fails here keeps today's selection, with the reason.
+the compiled code the deploy published (``plan/published_sql.py``), else production's raw code of each
+modified model compiled with ``dbt compile --inline`` in the PR's project (incremental models, manifests
+of older deploys). Anything that fails here keeps today's selection, with the reason.
 """
 
 from __future__ import annotations

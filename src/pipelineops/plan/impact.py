@@ -227,8 +227,8 @@ def _own(
         raise Unprovable("its config changed")
     if old is None or old.compiled is None:
         notes.append(
-            f"{node.name}: production's compiled SQL is not available (the published manifest holds none, "
-            "and it was not recompiled): kept, with everything it feeds"
+            f"{node.name}: production's compiled SQL is not available (the published manifest holds none "
+            "for it, and it was not recompiled): kept, with everything it feeds"
         )
         raise Unprovable("production's compiled code for it is not available")
     return _diff(lineage(old.compiled, dialect, tables), line)

@@ -95,8 +95,10 @@ def inline_candidates(
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(modified models whose production SQL is to be compiled from production's raw code, notes).
 
-    The published manifest comes from ``dbt parse`` and holds no compiled code; production's raw code
-    compiles with the PR's macros, so a node whose macros changed is left out (kept, conservatively).
+    The published manifest holds the compiled code of the models the deploy built or carried over
+    (``plan/published_sql.py``), not of incremental models nor of older deploys' manifests; production's
+    raw code compiles with the PR's macros, so a node whose macros changed is left out (kept,
+    conservatively).
     """
     wanted: list[str] = []
     notes: list[str] = []

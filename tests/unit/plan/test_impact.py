@@ -436,8 +436,8 @@ def test_missing_production_sql_keeps_the_node_and_says_so() -> None:
     impact = im.analyse(cands, pr=facts, pr_sql=pr_sql, state_sql=state_sql, dialect="duckdb")
     assert built(impact) == {"stg", "child"}
     assert impact.notes == (
-        "stg: production's compiled SQL is not available (the published manifest holds none, and it was not "
-        "recompiled): kept, with everything it feeds",
+        "stg: production's compiled SQL is not available (the published manifest holds none for it, and it "
+        "was not recompiled): kept, with everything it feeds",
     )
 
 
