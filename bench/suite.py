@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.cutover import REPEATS_FULL, REPEATS_QUICK, measure_cutover
+from bench.impact import measure_impact
 from bench.measure import progress
 from bench.pipeline import measure_pipeline
 from bench.readers import measure_readers
@@ -50,10 +51,15 @@ def _scale(quick: bool, tmp: Path, sizes: tuple[int, ...] = ()) -> BenchResult:
     return measure_scale(sizes=chosen, workdir=tmp, say=progress("scale"))
 
 
+def _impact(quick: bool, tmp: Path) -> BenchResult:
+    return measure_impact(n=50 if quick else 1000, workdir=tmp, say=progress("impact"))
+
+
 BENCHMARKS: dict[str, tuple[str, Runner]] = {
     "cutover": ("Cutover cost vs model count (local engine)", _cutover),
     "readers": ("Reader latency during cutovers (local engine)", _readers),
     "rollback": ("Rollback: re-publish vs time-travel restore (local engine)", _rollback),
     "pipeline": ("Pipeline overhead: bluegreen-swap vs plain dbt build (reference project)", _pipeline),
     "scale": ("Slim deploys and slim CI vs full builds at N models (local engine)", _scale),
+    "impact": ("Column-aware slim CI vs node-level slim CI on an additive change (local engine)", _impact),
 }

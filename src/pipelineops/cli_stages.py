@@ -58,6 +58,13 @@ def _slim_ci(p: Options) -> None:
         "--comment-file",
         help="write the PR comment body to this file instead of posting it on the pull request",
     )
+    p.add_argument(
+        "--impact",
+        choices=("columns", "nodes"),
+        help="columns: build only the state:modified+ nodes a change can affect (column lineage of the "
+        "compiled SQL; the provably unaffected are deferred to production); nodes: every state:modified+ "
+        "node (default: slim_ci.impact, columns)",
+    )
 
 
 def _data_diff(p: Options) -> None:
@@ -92,6 +99,12 @@ def _bluegreen_swap(p: Options) -> None:
         choices=("slim", "full"),
         help="slim: build only state:modified+ and carry the rest over from the live colour (a full build "
         "when that is not safe, with the reason); full: build everything (default: deploy.mode, slim)",
+    )
+    p.add_argument(
+        "--impact",
+        choices=("columns", "nodes"),
+        help="slim deploys only. columns: build only the state:modified+ nodes a change can affect (column "
+        "lineage, as slim-ci) and carry the others over; nodes: build all of state:modified+ (default)",
     )
 
 

@@ -40,10 +40,11 @@ def run(
     vars: str = "",
     allow_rolled_back: bool = False,
     mode: str | None = None,
+    impact: str | None = None,
 ) -> StageReport:
     chosen: Mode = "full" if (mode or config.deploy_mode) == "full" else "slim"
     return run_deploy(
-        functools.partial(Deployer, mode=chosen),
+        functools.partial(Deployer, mode=chosen, impact=impact or "nodes"),
         config=config,
         env_name=env_name,
         dry_run=dry_run,

@@ -27,7 +27,9 @@ from pipelineops.dbt.runner import DbtInvocation, DbtRunner, vars_arg
 from pipelineops.engines.factory import warehouse
 from pipelineops.errors import CheckFailed, PipelineOpsError, UserError
 from pipelineops.execute.context import Context
+from pipelineops.execute.impact import Narrowing, narrow
 from pipelineops.execute.runtime import Runtime
+from pipelineops.plan import impact as im
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.identifiers import check_pr_number, pr_schema_base
 from pipelineops.plan.sql import Dialect, dialect_for
@@ -193,6 +195,22 @@ def unknown_base_once(spots: tuple[plan.BlindSpot, ...], base_ref: str) -> tuple
     )
 
 
+def narrowed(
+    explained: tuple[plan.Explained, ...], narrowing: Narrowing | None
+) -> tuple[plan.Explained, ...]:
+    """The selection the build runs: the nodes the impact analysis builds, or all of it."""
+    if narrowing is None or narrowing.impact is None:
+        return explained
+    built = {d.unique_id for d in narrowing.impact.built}
+    return tuple(e for e in explained if e.unique_id in built)
+
+
+def plan_selection(narrowing: Narrowing | None) -> tuple[str, ...] | None:
+    if narrowing is None or narrowing.impact is None:
+        return None
+    return im.selection(narrowing.impact)
+
+
 def offline_runner(config: Config, env: EnvironmentConfig, work: Path, query_tag: str) -> DbtRunner:
     """dbt for this environment without a warehouse session: the profile's variables, no secret."""
     from pipelineops.commands.doctor import offline_dbt_env
@@ -218,8 +236,10 @@ def run(
     state_dir: str | None = None,
     base_ref: str = "origin/main",
     comment_file: str | None = None,
+    impact: str | None = None,
 ) -> StageReport:
     started = time.monotonic()
+    mode = impact or config.slim_ci_impact
     number = check_pr_number(pr)
     plan.check_git_ref(base_ref)
     env = pr_environment(config, env_name)
@@ -284,6 +304,22 @@ def run(
         )
         if base_vars is None:
             spots = unknown_base_once(spots, base_ref)
+        narrowing = (
+            narrow(
+                runner,
+                reporter,
+                state_dir=str(state.directory),
+                state_manifest=state.manifest,
+                explained=explained,
+                pr_facts=pr_facts,
+                vars_json=vars_json,
+                favor_state=config.favor_state,
+                dialect=dialect,
+            )
+            if mode == "columns" and state is not None and explained
+            else None
+        )
+        selected_all, explained = explained, narrowed(explained, narrowing)
         clone = (
             plan.clone_targets(pr_facts, state_facts, explained)
             if state_facts is not None and config.clone_incremental_parents and explained
@@ -308,6 +344,8 @@ def run(
                 comment="upsert the sticky PR comment (marker slim-ci), or write it to --comment-file",
                 facts=(("environment", env), ("defers to", config.slim_ci_defer_to)),
                 full_build=full_build,
+                narrowed=plan_selection(narrowing),
+                narrowed_from=len(selected_all),
             )
         )
         build: DbtInvocation | None = None
@@ -353,6 +391,8 @@ def run(
         outcomes=outcomes,
         project_prefix=links[0],
         source_url=links[1],
+        narrowing=narrowing,
+        impact_mode=mode,
     )
     if dry_run:
         if not comment_file:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from pipelineops.config import Config
 from pipelineops.errors import PipelineOpsError, UserError
+from pipelineops.execute.impact import Narrowing
 from pipelineops.github.client import DEFAULT_API_URL, make_client
 from pipelineops.github.comments import upsert_sticky_comment
 from pipelineops.github.event import Event
+from pipelineops.plan import impact as impact_plan
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.identifiers import pr_schema_base
 from pipelineops.plan.steps import Plan, render_plan
@@ -40,6 +42,8 @@ def build_report(
     outcomes: Sequence[plan.Outcome] = (),
     project_prefix: str = "",
     source_url: str | None = None,
+    narrowing: Narrowing | None = None,
+    impact_mode: str = "",
 ) -> StageReport:
     """``outcomes`` are dbt's node results: the counts are taken over the selection, so they add up to
     it; ``project_prefix`` (the dbt project's folder in the repository, e.g. ``dbt``) makes file paths
@@ -70,6 +74,9 @@ def build_report(
         ("selected", f"{len(explained)} ({len(modified)} modified, {len(downstream)} downstream)"),
         ("deferred", f"{deferred} unchanged model(s)/seed(s) read from production"),
     ]
+    impact_fact = _impact_fact(impact_mode, narrowing)
+    if impact_fact:
+        facts.append(("impact", impact_fact))
     if not dry_run and explained:
         facts.append(
             ("results", ", ".join(f"{n} {kind}" for kind, n in counts.items() if n or kind in _ALWAYS))
@@ -104,6 +111,10 @@ def build_report(
                 ),
             )
         )
+    impact = narrowing.impact if narrowing else None
+    if impact is not None:
+        sections.append(_impact_section(impact))
+        notes = [*notes, *impact.notes]
     if notes:
         sections.append(Section(wording.NOTES, text="\n".join(notes)))
     sections.append(Section(wording.PLAN, text=_hide_local_paths(render_plan(plan_)), collapsed=True))
@@ -139,8 +150,59 @@ def build_report(
             },
             "failures": [f.__dict__ for f in tally.failures],
             "plan": [s.__dict__ for s in plan_.steps],
+            **({"impact": _impact_data(impact_mode, narrowing)} if impact_mode else {}),
         },
     )
+
+
+def _impact_fact(mode: str, narrowing: Narrowing | None) -> str:
+    if not mode:
+        return ""
+    if mode == "nodes":
+        return (
+            "nodes: every state:modified+ node builds (--impact columns builds only what a change can affect)"
+        )
+    if narrowing is None:
+        return "columns: not applied (no production manifest to compare with, or nothing selected)"
+    if narrowing.impact is None:
+        return narrowing.note
+    return f"columns: {impact_plan.totals(narrowing.impact)}; analysis {narrowing.seconds:.1f} s"
+
+
+def _impact_section(impact: impact_plan.Impact) -> Section:
+    """Every model, seed and snapshot of state:modified+, built or skipped and why; tests summed up."""
+    rows: list[tuple[str, ...]] = []
+    tests = {True: 0, False: 0}
+    for d in impact.decisions:
+        if d.resource_type in impact_plan.TESTS:
+            tests[d.built] += 1
+            continue
+        rows.append((d.name, d.resource_type, d.why))
+    for built, n in ((True, tests[True]), (False, tests[False])):
+        if n:
+            why = "built: they test a built node" if built else "skipped: they test only skipped nodes"
+            rows.append((f"{n} test(s)", "test", why))
+    skipped = len(impact.skipped)
+    return Section(
+        wording.COLUMN_IMPACT.format(built=len(impact.built), before=impact.before, skipped=skipped),
+        ("node", "type", "decision"),
+        tuple(rows),
+        collapsed=len(rows) > 20,
+    )
+
+
+def _impact_data(mode: str, narrowing: Narrowing | None) -> dict[str, object]:
+    impact = narrowing.impact if narrowing else None
+    return {
+        "mode": mode,
+        "narrowed": impact is not None,
+        "before": impact.before if impact else None,
+        "after": len(impact.built) if impact else None,
+        "seconds": round(narrowing.seconds, 3) if narrowing else None,
+        "note": narrowing.note if narrowing else "",
+        "decisions": [d.__dict__ for d in impact.decisions] if impact else [],
+        "notes": list(impact.notes) if impact else [],
+    }
 
 
 _ALWAYS = ("built", "passed", "failed", "skipped")

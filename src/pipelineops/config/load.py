@@ -178,6 +178,7 @@ def parse_config(raw: object, *, path: Path) -> Config:
         keep_aside_hours=int(rollback.get("keep_aside_hours", 72)),
         slim_ci_diff=_data_diff(cast(dict[str, Any], slim.get("diff", {}))),
         deploy_mode="full" if deploy.get("mode") == "full" else "slim",
+        slim_ci_impact="nodes" if slim.get("impact") == "nodes" else "columns",
     )
 
 

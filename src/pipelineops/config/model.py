@@ -86,6 +86,7 @@ class Config:
     anomaly: Rules = field(default_factory=Rules)
     slim_ci_diff: DataDiffConfig = DataDiffConfig()
     deploy_mode: Literal["slim", "full"] = "slim"  # deploy.mode: what bluegreen-swap builds by default
+    slim_ci_impact: Literal["columns", "nodes"] = "columns"  # slim_ci.impact: column-aware narrowing or not
 
     def connecting_as(self, name: str, identity_of: str) -> Config:
         """This config, with environment ``name`` reached through ``identity_of``'s Snowflake connection.

@@ -37,6 +37,7 @@ from pipelineops.plan.bluegreen_swap import (
     colour_schema,
     dbt_vars,
 )
+from pipelineops.plan.published_sql import published_sql
 from pipelineops.plan.steps import Plan, Step
 
 log = logging.getLogger(__name__)
@@ -77,10 +78,13 @@ class Deployer:
         extra_vars: Mapping[str, object],
         allow_rolled_back: bool = False,
         mode: slim.Mode = "full",
+        impact: str = "nodes",
     ) -> None:
         self.rt = rt
         self.mode = mode  # asked for: slim builds only state:modified+ when that is safe
+        self.impact = impact  # columns: a slim deploy builds only what the change can affect
         self.mode_record: slim.ModeRecord | None = None
+        self.live_manifest: Mapping[str, Any] | None = None  # what a slim deploy compared with
         self.rows: Sequence[Row] = ()
         self._manifests: dict[str, dict[str, Any]] = {}
         self.cfg = rt.ctx.config
@@ -151,8 +155,10 @@ class Deployer:
             requested=self.mode,
             vars_json=dbt_vars({**self.extra_vars, "pipelineops_colour": self.idle}),
             extra_vars=self.extra_vars,
+            impact=self.impact,
         )
         self.mode_record = decision.record
+        self.live_manifest = decision.live_manifest
         return decision.plan
 
     def _plan(self) -> Plan:
@@ -379,7 +385,7 @@ class Deployer:
             return
         op = self.op
         start = time.monotonic()
-        text = facts.deferral_manifest(self.manifest, self.cfg.consumer_schemas)
+        text = facts.deferral_manifest(self.manifest, self.cfg.consumer_schemas, self._production_sql())
         digest = manifest_digest(text)
         statements = self.rt.journal.publish_manifest_sql(
             deploy_id=op.op_id, colour=self.idle, digest=digest, manifest=text
@@ -390,6 +396,19 @@ class Deployer:
         record_published(self.rt, self.manifest, self.idle, op.op_id, op.git_sha)
         self.title = f"Deployed {self.idle} to {self.rt.ctx.env_name}" + (
             f" (was {self.live})" if self.live else " (first deploy)"
+        )
+
+    def _production_sql(self) -> dict[str, str]:
+        """The compiled SQL the published manifest carries: of what this deploy built, and of what a slim
+        deploy carried over unchanged from the live build (``plan/published_sql.py``)."""
+        compiled, ran = facts.compiled_of(self.dbt_results)
+        slim_live = self.live_manifest if self.mode_record and self.mode_record.mode == "slim" else None
+        return published_sql(
+            self.manifest,
+            compiled,
+            consumer_schemas=self.cfg.consumer_schemas,
+            built=ran,
+            previous=slim_live,
         )
 
     def _republish_previous(self, failed: str, why: str) -> None:

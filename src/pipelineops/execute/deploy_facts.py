@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pipelineops.dbt.artifacts import ModelNode, node_results, relation_nodes
+from pipelineops.dbt.runner import DbtInvocation
 from pipelineops.engines.base import Engine, first_value, iter_names
 from pipelineops.plan import gates, sql
 from pipelineops.plan.bluegreen_swap import Carried, Published, base_schema, colour_schema
 from pipelineops.plan.history import Colour
+from pipelineops.plan.published_sql import consumer_relation
 from pipelineops.plan.sql import Relation
 
 
@@ -89,39 +90,47 @@ def git_sha(cwd: Path) -> str:
     return out.stdout.strip()
 
 
-def deferral_manifest(manifest: Mapping[str, Any], consumer_schemas: tuple[str, ...]) -> str:
-    """The manifest Slim CI defers to, with published relations pointing at the consumer views.
+def deferral_manifest(
+    manifest: Mapping[str, Any], consumer_schemas: tuple[str, ...], compiled: Mapping[str, str] | None = None
+) -> str:
+    """The manifest Slim CI defers to, with published relations pointing at the consumer views, and
+    ``compiled`` (node id → production's compiled SQL naming them: ``plan/published_sql.py``) as the
+    nodes' ``compiled_code``.
 
     Colour schemas are rebuilt by the next deploy; the consumer views stay stable (DESIGN.md §3).
     """
     data = json.loads(json.dumps(manifest))
-    for node in data.get("nodes", {}).values():
+    for uid, node in data.get("nodes", {}).items():
+        consumer = consumer_relation(node, consumer_schemas)
         base, colour = base_schema(str(node.get("schema", "")))
         if colour and base in consumer_schemas:
             node["schema"] = base
-            if node.get("relation_name"):
-                alias = str(node.get("alias") or node.get("name"))
-                node["relation_name"] = _with_schema(str(node["relation_name"]), base) or (
-                    f"{node.get('database')}.{base}.{alias}"  # unquoted: resolved as dbt-snowflake does
-                )
-
+        if consumer is not None:
+            node["relation_name"] = consumer
+        if compiled and uid in compiled:
+            node["compiled_code"] = compiled[uid]
     return json.dumps(data, sort_keys=True)
 
 
-_NAME_PART = re.compile(r'"(?:[^"]|"")*"|[^."]+')
-
-
-def _with_schema(relation_name: str, schema: str) -> str | None:
-    """``relation_name`` with its schema part replaced, every other part kept as dbt rendered it.
-
-    dbt-snowflake renders ``db.schema.alias`` unquoted (resolved upper-case) while dbt-duckdb quotes; a
-    quoted lower-case alias on Snowflake would name another, missing object (quoted names are case-sensitive).
-    """
-    parts = _NAME_PART.findall(relation_name)
-    if len(parts) != 3 or ".".join(parts) != relation_name:
-        return None
-    quoted = parts[1].startswith('"')
-    return ".".join((parts[0], f'"{schema}"' if quoted else schema, parts[2]))
+def compiled_of(invocations: Sequence[DbtInvocation]) -> tuple[dict[str, str], set[str]]:
+    """(node id → compiled SQL, the nodes dbt ran) of a deploy's dbt invocations, from their artifacts
+    (``target/manifest.json``, ``run_results.json``); a later invocation of the same node wins."""
+    compiled: dict[str, str] = {}
+    ran: set[str] = set()
+    for result in invocations:
+        ran |= {r.unique_id for r in node_results(result.run_results() or {})}
+        path = result.target_path / "manifest.json"
+        if not path.is_file():
+            continue
+        nodes = json.loads(path.read_text(encoding="utf-8")).get("nodes", {})
+        compiled.update(
+            {
+                uid: str(n["compiled_code"])
+                for uid, n in nodes.items()
+                if isinstance(n.get("compiled_code"), str)
+            }
+        )
+    return compiled, ran
 
 
 def nodes_by_name(manifest: Mapping[str, Any]) -> dict[str, ModelNode]:

@@ -23,7 +23,7 @@ from pipelineops.engines.base import Row
 from pipelineops.errors import CheckFailed, UserError
 from pipelineops.execute import deploy_facts as facts
 from pipelineops.execute.runtime import Runtime
-from pipelineops.plan import history
+from pipelineops.plan import history, slim_ci
 from pipelineops.plan import slim_deploy as slim
 from pipelineops.plan.blind_spots import ENV_VAR_CALL
 from pipelineops.plan.bluegreen_swap import base_schema, colour_schema
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 class Decision:
     plan: Plan
     record: slim.ModeRecord
+    live_manifest: Mapping[str, Any] | None = None  # the live build's, when the plan is slim
 
 
 def current_inputs(rt: Runtime, manifest: Mapping[str, Any], extra_vars: Mapping[str, object]) -> slim.Inputs:
@@ -91,6 +92,40 @@ def selection(rt: Runtime, state_dir: Path, vars_json: str) -> list[str]:
     return out
 
 
+def narrow_selection(
+    rt: Runtime,
+    manifest: Mapping[str, Any],
+    old: Mapping[str, Any],
+    chosen: Sequence[str],
+    state_dir: Path,
+    vars_json: str,
+) -> tuple[list[str], tuple[str, ...] | None]:
+    """(the nodes of ``chosen`` a change can affect, their names for ``--select``); ``chosen`` and None
+    when the analysis could not run (the deploy then builds all of ``state:modified+``)."""
+    from pipelineops.execute.impact import narrow  # the same narrowing as slim-ci's
+
+    pr_facts = slim_ci.read_manifest(manifest)
+    explained = slim_ci.explain(pr_facts, slim_ci.read_manifest(old), chosen)
+    narrowing = narrow(
+        rt.dbt("deploy-parse"),
+        rt.ctx.reporter,
+        state_dir=str(state_dir),
+        state_manifest=old,
+        explained=explained,
+        pr_facts=pr_facts,
+        vars_json=vars_json,
+        favor_state=False,
+        dialect=rt.engine.dialect,
+    )
+    if narrowing.impact is None or not narrowing.impact.built:
+        return list(chosen), None
+    built = {d.unique_id for d in narrowing.impact.built}
+    for d in narrowing.impact.skipped:
+        rt.ctx.reporter.info(f"{d.name}: {d.why}")
+    kept = [uid for uid in chosen if uid in built]
+    return kept, tuple(pr_facts.nodes[uid].name for uid in kept)
+
+
 def nodes(manifest: Mapping[str, Any]) -> list[slim.Node]:
     out = []
     for n in relation_nodes(manifest):
@@ -123,8 +158,12 @@ def decide(
     requested: slim.Mode,
     vars_json: str,
     extra_vars: Mapping[str, object],
+    impact: str = "nodes",
 ) -> Decision:
-    """The deploy's plan, slim when that is safe, else ``plan`` (full) with the reason."""
+    """The deploy's plan, slim when that is safe, else ``plan`` (full) with the reason.
+
+    ``impact="columns"`` narrows ``state:modified+`` as slim-ci does (``plan/impact.py``): a descendant that
+    reads none of the changed columns is carried over from the live colour like an unmodified node."""
     inputs = current_inputs(rt, manifest, extra_vars)
     all_nodes = nodes(manifest)
     relations = {n.unique_id: n.name for n in relation_nodes(manifest)}  # seeds in RAW too
@@ -163,6 +202,10 @@ def decide(
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "manifest.json").write_text(text, encoding="utf-8")  # as stored: no second dump
     chosen = selection(rt, state_dir, vars_json)
+    wide = len({uid for uid in chosen if uid in relations})
+    narrowed: tuple[str, ...] | None = None
+    if impact == "columns" and chosen and old is not None:
+        chosen, narrowed = narrow_selection(rt, manifest, old, chosen, state_dir, vars_json)
     schemas = sorted({n.schema for n in all_nodes})
     carry = slim.carry_over(all_nodes, chosen, relations_in(rt, schemas, previous.colour))
     if isinstance(carry, str):
@@ -177,6 +220,8 @@ def decide(
         state_dir=str(state_dir),
         vars_json=vars_json,
         idle_views=relations_in(rt, schemas, idle, "VIEW"),
+        narrowed=narrowed,
+        narrowed_from=wide,
     )
     record = slim.ModeRecord(
         "slim",
@@ -190,4 +235,4 @@ def decide(
         f"slim deploy: {record.built} node(s) to build, {record.carried} table(s) carried over, "
         f"{record.views} view(s) re-created"
     )
-    return Decision(slim_plan, record)
+    return Decision(slim_plan, record, old)

@@ -230,6 +230,8 @@ class SlimInputs:
     comment: str = ""
     facts: tuple[tuple[str, str], ...] = field(default=())
     full_build: str = ""  # why every node builds (no production manifest); empty: state:modified+
+    narrowed: tuple[str, ...] | None = None  # column-aware: the nodes to build by name; None: state:modified+
+    narrowed_from: int = 0  # how many nodes state:modified+ selected before narrowing
 
 
 def ls_args(state_dir: str, vars_json: str) -> tuple[str, ...]:
@@ -247,6 +249,64 @@ def ls_args(state_dir: str, vars_json: str) -> tuple[str, ...]:
         "--output-keys",
         "unique_id",
         "--quiet",
+    )
+
+
+def compile_args(state_dir: str, vars_json: str, *, favor_state: bool) -> tuple[str, ...]:
+    """``dbt compile`` of state:modified+ (the PR's SQL of every candidate), deferring like the build."""
+    favor = ("--favor-state",) if favor_state else ()
+    return (
+        "compile",
+        "--select",
+        "state:modified+",
+        "--defer",
+        "--state",
+        state_dir,
+        *favor,
+        "--vars",
+        vars_json,
+        "--quiet",
+    )
+
+
+def inline_args(raw_code: str, state_dir: str, vars_json: str) -> tuple[str, ...]:
+    """``dbt compile --inline`` of production's raw code of one model, in the PR's project."""
+    return (
+        "compile",
+        "--inline",
+        raw_code,
+        "--defer",
+        "--state",
+        state_dir,
+        "--favor-state",
+        "--vars",
+        vars_json,
+        "--output",
+        "json",
+        "--quiet",
+    )
+
+
+def inline_sql(lines: Sequence[str]) -> str | None:
+    """The SQL ``dbt compile --inline --output json`` printed; None when it printed none."""
+    text = "\n".join(lines)
+    start = text.find("{")
+    if start < 0:
+        return None
+    try:
+        data = json.loads(text[start : text.rfind("}") + 1])
+    except json.JSONDecodeError:
+        return None
+    compiled = data.get("compiled") if isinstance(data, dict) else None
+    return compiled if isinstance(compiled, str) and compiled.strip() else None
+
+
+def _build_select(inputs: SlimInputs) -> tuple[tuple[str, ...], str]:
+    if inputs.narrowed is None:
+        return ("state:modified+",), f"build and test state:modified+ ({inputs.selected} nodes)"
+    return inputs.narrowed, (
+        f"build and test the {inputs.selected} of {inputs.narrowed_from} state:modified+ nodes a change can "
+        "affect (column-aware)"
     )
 
 
@@ -287,16 +347,16 @@ def build_plan(inputs: SlimInputs) -> Plan:
                 )
             )
         favor = ("--favor-state",) if inputs.favor_state else ()
+        chosen, what = _build_select(inputs)
         steps.append(
             Step(
                 "build",
-                f"build and test state:modified+ ({inputs.selected} nodes) into {inputs.schema}*, "
-                "deferring everything else to production",
+                f"{what} into {inputs.schema}*, deferring everything else to production",
                 action="dbt",
                 dbt_args=(
                     "build",
                     "--select",
-                    "state:modified+",
+                    *chosen,
                     "--defer",
                     "--state",
                     inputs.state_dir,

@@ -297,9 +297,13 @@ def ls_args(state_dir: str, vars_json: str) -> tuple[str, ...]:
     )
 
 
-def build_args(state_dir: str, vars_json: str, views: Sequence[str] = ()) -> tuple[str, ...]:
-    """``dbt build`` of ``state:modified+`` and the unmodified ``views`` (re-created over the idle colour)."""
-    return ("build", "--select", "state:modified+", *views, "--state", state_dir, "--vars", vars_json)
+def build_args(
+    state_dir: str, vars_json: str, views: Sequence[str] = (), narrowed: Sequence[str] | None = None
+) -> tuple[str, ...]:
+    """``dbt build`` of ``state:modified+`` (or, column-aware, of the ``narrowed`` nodes by name) and the
+    unmodified ``views`` (re-created over the idle colour)."""
+    chosen = ("state:modified+",) if narrowed is None else tuple(narrowed)
+    return ("build", "--select", *chosen, *views, "--state", state_dir, "--vars", vars_json)
 
 
 def carry_statements(
@@ -337,13 +341,23 @@ def slim_plan(
     state_dir: str,
     vars_json: str,
     idle_views: frozenset[tuple[str, str]] = frozenset(),
+    narrowed: Sequence[str] | None = None,
+    narrowed_from: int = 0,
 ) -> Plan:
     """The full deploy ``plan`` made slim: ``prepare`` also carries the unmodified tables over, and ``build``
-    builds and tests only ``state:modified+`` and re-creates the unmodified views (their tests run too)."""
+    builds and tests only ``state:modified+`` and re-creates the unmodified views (their tests run too).
+
+    ``narrowed`` (column-aware, ``--impact columns``): the nodes of ``state:modified+`` a change can affect,
+    by name; the others are carried over like unmodified ones (``carry`` was computed without them)."""
     carried = carry_statements(
         carry, database=database, dialect=plan.dialect, live=live, idle=idle, idle_views=idle_views
     )
     steps: list[Step] = []
+    what = (
+        "state:modified+"
+        if narrowed is None
+        else f"the {len(carry.built)} of {narrowed_from} state:modified+ node(s) a change can affect (column-aware)"
+    )
     for step in plan.steps:
         if step.name == "prepare":
             steps.append(
@@ -361,10 +375,10 @@ def slim_plan(
             steps.append(
                 replace(
                     step,
-                    why=f"dbt builds and tests only state:modified+ ({len(carry.built)} node(s), compared with the "
+                    why=f"dbt builds and tests only {what} ({len(carry.built)} node(s), compared with the "
                     f"live build's manifest) into {idle}, and re-creates the {len(carry.views)} unmodified "
                     f"view(s) over {idle}'s own relations; readers keep reading {live}",
-                    dbt_args=build_args(state_dir, vars_json, carry.views),
+                    dbt_args=build_args(state_dir, vars_json, carry.views, narrowed),
                 )
             )
         else:

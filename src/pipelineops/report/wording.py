@@ -17,6 +17,8 @@ NOTES = "Notes"
 PLAN = "Plan"
 #: ``{n}``: how many selected nodes did not run
 SKIPPED_NODES = "⏭️ {n} node(s) skipped: not run because a node they depend on failed"
+#: the column-level narrowing of state:modified+ (``--impact columns``)
+COLUMN_IMPACT = "Column-level impact: {built} of {before} selected node(s) built, {skipped} skipped (deferred to production)"
 
 # --- the data diff of the modified models (report/data_diff.py) ---------------------------------------
 DATA_CHANGES = "Data changes"
@@ -33,6 +35,7 @@ PR_COMMENT_TITLES: tuple[str, ...] = (
     WHAT_TO_DO,
     SKIPPED_NODES,
     SELECTED,
+    COLUMN_IMPACT,
     BLIND_SPOTS,
     NOTES,
     DATA_CHANGES,

@@ -42,3 +42,12 @@ def test_deferral_manifest_writes_an_unquoted_name_when_it_cannot_read_dbt_s() -
     manifest = {"nodes": {"model.p.fct_orders": _node("MARTS__BLUE", "MARTS__BLUE.fct_orders")}}
     node = json.loads(deferral_manifest(manifest, ("MARTS",)))["nodes"]["model.p.fct_orders"]
     assert node["relation_name"] == "ANALYTICS.MARTS.fct_orders"
+
+
+def test_deferral_manifest_carries_production_s_compiled_sql() -> None:
+    manifest = {"nodes": {"model.p.fct_orders": _node("MARTS__BLUE", "ANALYTICS.MARTS__BLUE.fct_orders")}}
+    compiled = {"model.p.fct_orders": "select 1 as id"}
+    node = json.loads(deferral_manifest(manifest, ("MARTS",), compiled))["nodes"]["model.p.fct_orders"]
+    assert node["compiled_code"] == "select 1 as id"
+    bare = json.loads(deferral_manifest(manifest, ("MARTS",)))["nodes"]["model.p.fct_orders"]
+    assert "compiled_code" not in bare

@@ -11,8 +11,9 @@ from pipelineops.commands.deploy_report import deploy_report
 from pipelineops.commands.rollback import rollback_report
 from pipelineops.commands.slim_ci_report import build_report
 from pipelineops.execute.deploy import DeployResult
+from pipelineops.execute.impact import Narrowing
 from pipelineops.execute.republish import RollbackResult
-from pipelineops.plan import gates, history
+from pipelineops.plan import gates, history, impact
 from pipelineops.plan import slim_ci as plan
 from pipelineops.plan.history import LockHolder
 from pipelineops.plan.manifest_facts import ManifestFacts, NodeFacts
@@ -312,6 +313,69 @@ def slim_sql_error() -> StageReport:
     return _slim(outcomes, ok=False)
 
 
+def slim_column_impact() -> StageReport:
+    """A column nobody reads: the staging model and its test build, the mart is deferred to production."""
+    decisions = (
+        impact.Decision(
+            "model.shop.stg_orders",
+            "stg_orders",
+            "model",
+            True,
+            "built: modified — added `channel`",
+            ("channel",),
+        ),
+        impact.Decision(
+            "model.shop.orders",
+            "orders",
+            "model",
+            False,
+            "skipped: reads none of the changed columns (`channel`)",
+        ),
+        *(
+            impact.Decision(e.unique_id, e.name, "test", False, "skipped: tests only nodes that are skipped")
+            for e in EXPLAINED[2:]
+        ),
+    )
+    narrowing = Narrowing(impact.Impact(decisions), 3.2)
+    built = EXPLAINED[:1]
+    p = plan.build_plan(
+        plan.SlimInputs(
+            pr=7,
+            schema="PR_7",
+            dialect=DUCKDB,
+            state_dir=STATE,
+            state_source="prod deploy d-1 (BLUE)",
+            vars_json="",
+            favor_state=True,
+            clone=(),
+            selected=len(built),
+            comment="upsert the sticky PR comment",
+            facts=(("environment", "dev"), ("defers to", "prod")),
+            narrowed=impact.selection(narrowing.impact),  # type: ignore[arg-type]
+            narrowed_from=len(EXPLAINED),
+        )
+    )
+    outcomes = [plan.Outcome("model.shop.stg_orders", "success")]
+    return build_report(
+        pr=7,
+        plan_=p,
+        explained=built,
+        spots=(),
+        tally=plan.tally(len(built), outcomes),
+        pr_facts=ManifestFacts(NODES, {}),
+        dry_run=False,
+        build_ok=True,
+        notes=[],
+        duration=21.0,
+        run_url=run_url("d-7"),
+        outcomes=outcomes,
+        project_prefix="dbt",
+        source_url=f"{SERVER}/{REPO}/blob/{'ab' * 20}",
+        narrowing=narrowing,
+        impact_mode="columns",
+    )
+
+
 CASES: dict[str, Callable[[], StageReport]] = {
     "deploy-success": deploy_success,
     "deploy-blocked-gate": deploy_blocked_gate,
@@ -322,4 +386,5 @@ CASES: dict[str, Callable[[], StageReport]] = {
     "pr-comment-success": slim_success,
     "pr-comment-failed-test": slim_failed_test,
     "pr-comment-sql-error": slim_sql_error,
+    "pr-comment-column-impact": slim_column_impact,
 }

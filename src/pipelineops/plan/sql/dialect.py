@@ -77,6 +77,8 @@ class Dialect(ABC):
 
     #: the registry key: the ``engine:`` value of an environment, and the name plans are printed with
     name: str
+    #: the sqlglot dialect that reads this engine's compiled SQL (column-level impact analysis of slim-ci)
+    sqlglot: str
 
     # --- capabilities ------------------------------------------------------------------------------
 

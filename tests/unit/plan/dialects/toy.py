@@ -34,6 +34,7 @@ class ToySnapshots(SnapshotCopy):
 
 class ToyDialect(Dialect):
     name = "toy"
+    sqlglot = "postgres"
     cutover = "transactional-ddl"
     transactional_ddl = True
     time_travel = ToySnapshots()

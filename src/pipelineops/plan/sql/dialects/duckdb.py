@@ -44,6 +44,7 @@ class DuckLakeSnapshots(SnapshotCopy):
 
 class DuckDBDialect(Dialect):
     name = "duckdb"
+    sqlglot = "duckdb"
     cutover = "transactional-ddl"
     transactional_ddl = True
     time_travel = DuckLakeSnapshots()

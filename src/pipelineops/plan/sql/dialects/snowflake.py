@@ -60,6 +60,7 @@ class SnowflakeTimeTravel(CloneSwap):
 
 class SnowflakeDialect(Dialect):
     name = "snowflake"
+    sqlglot = "snowflake"
     cutover = "schema-swap"
     transactional_ddl = False
     time_travel = SnowflakeTimeTravel()
