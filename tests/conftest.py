@@ -19,18 +19,19 @@ import pytest
 
 # Measured slowest first (seconds of one worker, `--durations`); a stale entry only changes the order.
 SLOWEST = (
+    "tests/e2e/test_slim_deploy.py",
     "tests/e2e/test_deploy_chaos.py",
-    "tests/e2e/test_bluegreen_swap.py",
-    "tests/e2e/test_parity_check.py",
-    "tests/e2e/test_rollback.py",
     "tests/e2e/test_pr_ci.py",
+    "tests/e2e/test_rollback.py",
+    "tests/e2e/test_parity_check.py",
     "tests/e2e/test_state_machine.py",
+    "tests/e2e/test_bluegreen_swap.py",
+    "tests/e2e/test_freshness.py",
     "tests/e2e/test_backfill.py",
     "tests/e2e/test_chaos_walk.py",
-    "tests/e2e/test_slim_deploy.py",
-    "tests/e2e/test_anomaly_audit.py",
+    "tests/e2e/test_slim_ci_first_pr.py",
     "tests/e2e/test_adoption_guide.py",
-    "tests/e2e/test_freshness.py",
+    "tests/e2e/test_anomaly_audit.py",
 )
 # Then every other file of these directories, in their queue order.
 SLOW_DIRS = ("tests/e2e/", "tests/e2e_snowflake/", "tests/integration/actions/")

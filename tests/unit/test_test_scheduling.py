@@ -15,8 +15,8 @@ def test_measured_slow_files_lead_then_end_to_end_files_then_the_rest_in_their_g
         "tests/e2e/test_bluegreen_swap.py",
     ]
     assert slowest_first(given) == [
-        "tests/e2e/test_bluegreen_swap.py",
         "tests/e2e/test_pr_ci.py",
+        "tests/e2e/test_bluegreen_swap.py",
         "tests/e2e/test_dry_run.py",
         "tests/integration/actions/test_act.py",
         "tests/unit/plan/test_history.py",
