@@ -44,7 +44,7 @@ coverage: venv ## 100% line and branch coverage of the pure layers (plan/, repor
 		--cov-fail-under=100
 
 test: venv lint coverage ## lint, coverage of the pure layers, then the whole test suite
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -q --durations=25
 
 unit: venv ## the fast tests only
 	$(PY) -m pytest -q -m "not e2e and not snowflake_e2e"

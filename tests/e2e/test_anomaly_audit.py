@@ -1,6 +1,7 @@
 """Row-count anomalies and the delivery numbers on the local engine, from a journal filled by real deploys.
 
-One workspace, in file order: deploy a records each published model's row count and its commit time;
+One workspace of the two-model ``tests/fixtures/dbt_tiny`` project (what is judged is the journal and the
+counts, not the models), in file order: deploy a records each published model's row count and its commit time;
 ``anomaly`` does not judge a first count, catches a planted drop, records the live counts with --record;
 deploy b publishes (its step summary carries the delivery numbers and a Mermaid chart), a rollback takes it
 off, and with ``checks.anomaly`` a planted history makes deploy c's counts anomalous, so the gate blocks
@@ -21,7 +22,9 @@ from pipelineops.plan.sql import DUCKDB
 from pipelineops.plan.sql import row_counts as rsql
 
 pytestmark = [pytest.mark.e2e]
-MODELS = {"marts.dim_customers", "marts.dim_products", "marts.fct_daily_revenue", "marts.fct_orders"}
+TINY = REPO / "tests" / "fixtures" / "dbt_tiny"
+MODELS = {"marts.numbers", "marts.squares"}
+WATCHED = "marts.squares"
 
 
 def _json(stdout: str) -> dict[str, Any]:
@@ -64,7 +67,7 @@ def _plant(root: Path, counts: dict[str, int], times: list[datetime]) -> None:
 
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_workspace(tmp_path_factory.mktemp("anomaly"), REPO / "dbt")
+    root = make_workspace(tmp_path_factory.mktemp("anomaly"), TINY)
     code, out, err = cli(root, "bluegreen-swap", "--env", "prod", "--deploy-id", "a")
     assert code == 0, out[-3000:] + err
     return root
@@ -83,10 +86,11 @@ def test_a_first_count_is_not_judged(ws: Path) -> None:
     code, out, err = cli(ws, "anomaly", "--env", "prod", "--json")
     assert code == 0, out[-3000:] + err
     report = _json(out)
-    assert report["outputs"] == {"anomaly-count": "0", "not-judged-count": "4"}
-    assert "4 not judged (too little history)" in report["title"]
+    n = len(MODELS)
+    assert report["outputs"] == {"anomaly-count": "0", "not-judged-count": str(n)}
+    assert f"{n} not judged (too little history)" in report["title"]
     reasons = {v["model"]: v["reason"] for v in report["data"]["verdicts"]}
-    assert reasons["marts.fct_orders"] == "not judged: 0 earlier counts, needs 7 (min_history)"
+    assert reasons[WATCHED] == "not judged: 0 earlier counts, needs 7 (min_history)"
 
 
 def test_a_planted_drop_is_caught_with_its_reason(ws: Path) -> None:
@@ -97,13 +101,13 @@ def test_a_planted_drop_is_caught_with_its_reason(ws: Path) -> None:
     assert code == 1, out[-3000:] + err
     report = _json(out)
     assert report["conclusion"] == "failure"
-    assert report["outputs"]["anomaly-count"] == "4"
-    verdict = next(v for v in report["data"]["verdicts"] if v["model"] == "marts.fct_orders")
-    n = real["marts.fct_orders"]
+    assert report["outputs"]["anomaly-count"] == str(len(MODELS))
+    verdict = next(v for v in report["data"]["verdicts"] if v["model"] == WATCHED)
+    n = real[WATCHED]
     assert verdict["status"] == "anomaly" and verdict["observed"] == n and verdict["history"] == 7
     assert verdict["expected_low"] <= 10 * n <= verdict["expected_high"]
     assert verdict["reason"].startswith(f"drop: {n:,} rows, expected ")
-    assert any(a["message"].startswith("marts.fct_orders: drop:") for a in report["annotations"])
+    assert any(a["message"].startswith(f"{WATCHED}: drop:") for a in report["annotations"])
 
 
 def test_record_adds_the_live_counts_as_a_scheduled_recording(ws: Path) -> None:
@@ -111,7 +115,7 @@ def test_record_adds_the_live_counts_as_a_scheduled_recording(ws: Path) -> None:
     code, out, err = cli(ws, "anomaly", "--env", "prod", "--record", env={"GITHUB_RUN_ID": "77"})
     assert code == 0, out[-3000:] + err  # the table stays at its new size: no second alarm
     rows = _counts(ws)
-    assert len(rows) == before + 4
+    assert len(rows) == before + len(MODELS)
     recorded = [r for r in rows if r["deploy_id"] == "gh-77-anomaly"]
     assert {r["source"] for r in recorded} == {"scheduled"} and {r["model"] for r in recorded} == MODELS
 

@@ -59,8 +59,11 @@ def cli(root: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int,
 
 def killed_run(root: Path, *args: str, boundary: str, timeout: float = 600) -> int:
     """Run ``pipelineops <args>`` in a child process that SIGKILLs itself right after the journal row
-    ``boundary`` (``PIPELINEOPS_CHAOS_KILL_AFTER``); returns its exit code (-9 when killed)."""
-    env = {**os.environ, "PIPELINEOPS_CHAOS_KILL_AFTER": boundary, "USER": "chaos"}
+    ``boundary`` (``PIPELINEOPS_CHAOS_KILL_AFTER``); returns its exit code (-9 when killed).
+
+    The child sees this process's environment plus only the kill switch, which the parse cache ignores:
+    like a re-run after a real crash, the in-process re-run then reuses the manifest the killed run parsed."""
+    env = {**os.environ, "PIPELINEOPS_CHAOS_KILL_AFTER": boundary}
     proc = subprocess.run(
         [sys.executable, "-m", "pipelineops.cli", *args, "--config", str(root / "pipelineops.yml")],
         env=env,
