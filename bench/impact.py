@@ -15,18 +15,15 @@ took (the PR compile, production's SQL, the lineage) inside the ``columns`` run.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from bench import synthetic
 from bench.measure import Say, ratio, silent
-from bench.pipeline import _bin, _environ
 from bench.results import BenchResult, Ratio, Table
-from bench.scale import GIT, workspace
+from bench.scale import GIT, pipelineops, workspace
 
 NAME = "impact"
 TITLE = "Column-aware slim CI vs node-level slim CI on an additive change (local engine)"
@@ -42,21 +39,6 @@ def additive_change(root: Path, name: str) -> Path:
         raise RuntimeError(f"{path}: the staging model's select list was not found")
     path.write_text(changed, encoding="utf-8")
     return path
-
-
-def pipelineops(root: Path, *args: str) -> tuple[float, dict[str, Any]]:
-    """Wall seconds of one ``pipelineops`` subcommand and its JSON report (stdout holds only the JSON)."""
-    cmd = [*_bin("pipelineops"), *args, "--json", "--config", str(root / "pipelineops.yml")]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=root, env=_environ(), capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
-        )
-    report = json.loads(proc.stdout[proc.stdout.index("{") :])
-    assert isinstance(report, dict)
-    return wall, report
 
 
 def built(report: dict[str, Any]) -> int:

@@ -79,7 +79,7 @@ def workspace(parent: Path, project: synthetic.Project) -> Path:
 
 
 def pipelineops(root: Path, *args: str) -> tuple[float, dict[str, Any]]:
-    """Wall seconds of one ``pipelineops`` subcommand and its JSON report."""
+    """Wall seconds of one ``pipelineops`` subcommand and its JSON report (stdout holds only the JSON)."""
     cmd = [*_bin("pipelineops"), *args, "--json", "--config", str(root / "pipelineops.yml")]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, env=_environ(), capture_output=True, text=True)
@@ -88,8 +88,9 @@ def pipelineops(root: Path, *args: str) -> tuple[float, dict[str, Any]]:
         raise RuntimeError(
             f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
         )
-    start = proc.stdout.rindex("\n{\n") + 1
-    return wall, json.loads(proc.stdout[start:])
+    report = json.loads(proc.stdout[proc.stdout.index("{") :])  # with --json, stdout holds only the report
+    assert isinstance(report, dict)
+    return wall, report
 
 
 def bare_slim_ci(root: Path) -> float:

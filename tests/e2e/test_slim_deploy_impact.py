@@ -13,44 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.e2e.test_slim_deploy import consumer_rows, record
 from tests.e2e.workspace import REPO, cli, engine, make_workspace
 
 from pipelineops.journal import join_manifest_parts
-from pipelineops.plan import slim_deploy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("slim_deploy_impact")]
-
-
-def consumer_rows(root: Path) -> dict[str, list[tuple[object, ...]]]:
-    eng = engine(root)
-    try:
-        names = [
-            str(r["name"])
-            for r in eng.query(
-                "SELECT view_name AS name FROM duckdb_views() WHERE database_name = 'lake' "
-                "AND schema_name = 'MARTS' ORDER BY 1"
-            )
-        ]
-        return {
-            n: [tuple(r.values()) for r in eng.query(f'SELECT * FROM lake."MARTS"."{n}" ORDER BY ALL')]
-            for n in names
-        }
-    finally:
-        eng.close()
-
-
-def record(root: Path, deploy_id: str) -> slim_deploy.ModeRecord:
-    eng = engine(root)
-    try:
-        rows = eng.query(
-            'SELECT deploy_id, step, status, detail FROM lake."PIPELINEOPS"."DEPLOY_STATE" '
-            f"WHERE deploy_id = '{deploy_id}'"
-        )
-    finally:
-        eng.close()
-    found = slim_deploy.record_of(rows, deploy_id)
-    assert found is not None, rows
-    return found
 
 
 def manifest(root: Path, deploy_id: str) -> dict[str, Any]:
